@@ -1,0 +1,111 @@
+// The core's ports: narrow interfaces shaped by what the loop needs, one to three
+// methods each. Adapters live in src/node, src/testing, src/agents and src/vscode;
+// unit tests use fakes of these and nothing else.
+import type { FileChange, TokenUsage, WorkspacePath } from './model';
+import type { TestCase, TestReport } from './testReport';
+import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from './session';
+
+// ---------------------------------------------------------------- Agent
+
+export interface ChatMessage {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** What one model call gets: built by the prompt builder in src/core/prompt. */
+export interface AgentRequest {
+  readonly round: number;
+  readonly task: string;
+  readonly system: string;
+  readonly messages: readonly ChatMessage[];
+  /** Paths whose contents are in the prompt (for the command provider's request file). */
+  readonly files: readonly WorkspacePath[];
+  /** Test feedback text of the last round, if any (also inside `messages`). */
+  readonly feedback?: string;
+  readonly estimatedInputTokens: number;
+  readonly maxOutputTokens?: number;
+}
+
+export type AgentProgress = { readonly kind: 'text'; readonly characters: number } | { readonly kind: 'status'; readonly message: string };
+
+/**
+ * An agent's answer: either reply text (edit blocks, a unified diff, or tool-call
+ * edits serialised as JSON) for the edit engine to parse, or, from an agent that
+ * edited a scratch copy of the workspace, the changes themselves.
+ */
+export type AgentReply =
+  | { readonly kind: 'text'; readonly text: string; readonly toolCalls?: readonly unknown[]; readonly usage?: TokenUsage; readonly model?: string }
+  | { readonly kind: 'changes'; readonly changes: readonly FileChange[]; readonly summary: string; readonly usage?: TokenUsage };
+
+export interface Agent {
+  /** Provider id for logs and the session record, e.g. `openai-compatible:qwen2.5-coder`. */
+  readonly id: string;
+  /** Throws AgentError (src/core/errors) with a specific, actionable message; honours `signal`. */
+  propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply>;
+}
+
+// ---------------------------------------------------------------- Tests
+
+export interface TestPlan {
+  /** Failing tests of the previous round: run these first where the framework can select them. */
+  readonly failingFirst?: readonly TestCase[];
+}
+
+export interface TestRunner {
+  /** Runs the tests; a report whose `scope` is `full` only when the whole suite ran. */
+  run(plan: TestPlan, signal: AbortSignal, onOutput?: (chunk: string) => void): Promise<TestReport>;
+}
+
+// ---------------------------------------------------------------- Workspace
+
+/**
+ * A write that knows what it expects to find: `expectedHash` is the SHA-256 (hex) of
+ * the file's current bytes, or null when the file must not exist yet. `content` null
+ * deletes the file.
+ */
+export interface FileWrite {
+  readonly path: WorkspacePath;
+  readonly expectedHash: string | null;
+  readonly content: Uint8Array | null;
+}
+
+export type CommitResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly conflicts: readonly { readonly path: WorkspacePath; readonly expectedHash: string | null; readonly actualHash: string | null }[] };
+
+export interface Workspace {
+  /**
+   * The bytes of a workspace-relative file (in the editor: of its dirty buffer, if
+   * open), or undefined when it does not exist. Throws PathError when the path
+   * resolves outside the workspace (symlinks included) or into `.git/`.
+   */
+  read(path: WorkspacePath): Promise<Uint8Array | undefined>;
+  /** All-or-nothing: when any expected hash does not match, nothing is written and the conflicts are returned. */
+  commit(writes: readonly FileWrite[]): Promise<CommitResult>;
+}
+
+// ---------------------------------------------------------------- Reviewer
+
+export interface Reviewer {
+  /** Gate 1: what to do with a proposal before anything is written. */
+  review(proposal: ProposalView, signal: AbortSignal): Promise<ReviewDecision>;
+  /** Gate 2: what to do after the tests of an applied round. */
+  afterTests(round: RoundView, signal: AbortSignal): Promise<AfterTestsDecision>;
+  /** A file changed after its round applied; restoring it would lose that change. */
+  resolveConflict(conflict: ConflictView, signal: AbortSignal): Promise<ConflictChoice>;
+}
+
+// ---------------------------------------------------------------- Store, clock, log
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Logger {
+  info(component: string, message: string): void;
+  warn(component: string, message: string): void;
+  error(component: string, message: string): void;
+}
+
+/** Where the loop's events go: the editor's views, the CLI's terminal, the store. */
+export type EventSink = (event: SessionEvent) => void;

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configurationContribution, defaultSettings, parseSettings, settingKeys } from '../../../src/core/settings';
+
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8'));
+
+test('package.json contributes.configuration matches the zod settings schema (run `npm run sync:settings` to fix)', () => {
+  assert.deepEqual(manifest.contributes.configuration, configurationContribution());
+});
+
+test('every setting has a description and a default', () => {
+  for (const [key, property] of Object.entries(configurationContribution().properties) as [string, Record<string, unknown>][]) {
+    assert.ok(typeof property.description === 'string' || typeof property.markdownDescription === 'string', `${key} has no description`);
+    assert.ok('default' in property, `${key} has no default`);
+  }
+});
+
+test('restricted configurations name real settings', () => {
+  for (const key of manifest.capabilities.untrustedWorkspaces.restrictedConfigurations as string[]) {
+    assert.ok(settingKeys.includes(key.replace(/^refineLoop\./, '') as never), `${key} is not a setting`);
+  }
+});
+
+test('defaults are the documented ones', () => {
+  assert.equal(defaultSettings.maxRounds, 5);
+  assert.equal(defaultSettings.stopAfterRoundsWithoutProgress, 2);
+  assert.equal(defaultSettings.approvalMode, 'reviewEachRound');
+  assert.equal(defaultSettings['feedback.maxTokens'], 6000);
+  assert.ok(defaultSettings.protectedPaths.includes('.vscode/**'));
+});
+
+test('parseSettings rejects a wrong type with the setting named', () => {
+  assert.throws(() => parseSettings({ maxRounds: 'many' }), /maxRounds/);
+  assert.throws(() => parseSettings({ approvalMode: 'yolo' }), /approvalMode/);
+  assert.equal(parseSettings({ maxRounds: 9, 'test.command': undefined }).maxRounds, 9);
+});
