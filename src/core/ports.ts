@@ -24,6 +24,21 @@ export interface AgentRequest {
   readonly feedback?: string;
   readonly estimatedInputTokens: number;
   readonly maxOutputTokens?: number;
+  /** Tools the model may call instead of writing edit blocks (providers with tool calling). */
+  readonly tools?: readonly ToolDefinition[];
+}
+
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the tool's input. */
+  readonly inputSchema: Record<string, unknown>;
+}
+
+/** A tool call as the model made it; `input` is checked by the edit engine's zod schema. */
+export interface ToolCall {
+  readonly name: string;
+  readonly input: unknown;
 }
 
 export type AgentProgress = { readonly kind: 'text'; readonly characters: number } | { readonly kind: 'status'; readonly message: string };
@@ -34,7 +49,7 @@ export type AgentProgress = { readonly kind: 'text'; readonly characters: number
  * edited a scratch copy of the workspace, the changes themselves.
  */
 export type AgentReply =
-  | { readonly kind: 'text'; readonly text: string; readonly toolCalls?: readonly unknown[]; readonly usage?: TokenUsage; readonly model?: string }
+  | { readonly kind: 'text'; readonly text: string; readonly toolCalls?: readonly ToolCall[]; readonly usage?: TokenUsage; readonly model?: string }
   | { readonly kind: 'changes'; readonly changes: readonly FileChange[]; readonly summary: string; readonly usage?: TokenUsage };
 
 export interface Agent {
