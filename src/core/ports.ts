@@ -4,6 +4,7 @@
 import type { FileChange, TokenUsage, WorkspacePath } from './model';
 import type { TestCase, TestReport } from './testReport';
 import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from './session';
+import type { JournalEntry, JournalState, SessionRecord, SessionSummary } from './record';
 
 // ---------------------------------------------------------------- Agent
 
@@ -110,7 +111,25 @@ export interface Reviewer {
   resolveConflict(conflict: ConflictView, signal: AbortSignal): Promise<ConflictChoice>;
 }
 
-// ---------------------------------------------------------------- Store, clock, log
+// ---------------------------------------------------------------- Session store
+
+/**
+ * Sessions (history as patches and summaries) and the journal (pre- and post-images of
+ * each round, which is also the round's checkpoint). Adapters validate what they load.
+ */
+export interface SessionStore {
+  list(): Promise<SessionSummary[]>;
+  load(sessionId: string): Promise<SessionRecord | undefined>;
+  /** Writes the whole record atomically (replacing the last one). */
+  save(record: SessionRecord): Promise<void>;
+  /** Writes (or replaces) the journal entry of `entry.sessionId` / `entry.round`, durably, before it returns. */
+  writeJournal(entry: JournalEntry): Promise<void>;
+  readJournal(sessionId: string, round: number): Promise<JournalEntry | undefined>;
+  /** Entries of one session, or of all sessions; optionally only those in the given states. Oldest round first. */
+  listJournals(filter?: { readonly sessionId?: string; readonly states?: readonly JournalState[] }): Promise<JournalEntry[]>;
+}
+
+// ---------------------------------------------------------------- Clock, log
 
 export interface Clock {
   now(): number;

@@ -1,0 +1,128 @@
+import { lstat, mkdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { PathError } from '../core/errors';
+import { contentHash } from '../core/hash';
+import type { CommitResult, FileWrite, Workspace } from '../core/ports';
+import { type StepHook, syncFolder, writeTemp } from './atomicFile';
+
+// The Workspace port over a folder on disk. A commit checks every expected hash
+// first and writes nothing when one differs; then it prepares every new file as a
+// flushed temp file, checks the hashes once more (the person may have saved
+// meanwhile), and only then renames them into place.
+
+export interface FileWorkspaceOptions {
+  /** Crash injection in tests: called between the steps of a commit. */
+  readonly onStep?: StepHook;
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export function createFileWorkspace(root: string, options: FileWorkspaceOptions = {}): Workspace & { readonly root: string; resolvePath(path: string): Promise<string> } {
+  const absoluteRoot = resolve(root);
+  let realRoot: string | undefined;
+
+  /** The absolute path of a workspace-relative one, or PathError (outside, `.git/`, NUL, symlink escape). */
+  async function resolvePath(path: string): Promise<string> {
+    const normalised = path.replace(/\\/g, '/');
+    const segments = normalised.split('/');
+    if (
+      normalised === '' ||
+      normalised.includes('\0') ||
+      isAbsolute(path) ||
+      /^[a-zA-Z]:/.test(normalised) ||
+      segments.some((segment) => segment === '..') ||
+      segments[0] === '.git'
+    ) {
+      throw new PathError(`'${path}' is not a workspace-relative path inside the workspace (no '..', no absolute path, nothing in .git/).`, path);
+    }
+    const absolute = resolve(absoluteRoot, ...segments);
+    if (!isInside(absoluteRoot, absolute)) throw new PathError(`'${path}' resolves outside the workspace.`, path);
+    realRoot ??= await realpath(absoluteRoot);
+    // The nearest existing ancestor (or the file itself) must really be inside the root: no symlink escapes.
+    let probe = absolute;
+    for (;;) {
+      try {
+        const real = await realpath(probe);
+        if (!isInside(realRoot, real)) throw new PathError(`'${path}' resolves outside the workspace through a symbolic link.`, path);
+        break;
+      } catch (error) {
+        if (error instanceof PathError) throw error;
+        const parent = dirname(probe);
+        if (parent === probe) break;
+        probe = parent;
+      }
+    }
+    return absolute;
+  }
+
+  async function readAbsolute(absolute: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(absolute));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async function conflictsOf(targets: readonly { write: FileWrite; absolute: string }[]) {
+    const conflicts = [];
+    for (const { write, absolute } of targets) {
+      const actualHash = await contentHash(await readAbsolute(absolute));
+      if (actualHash !== write.expectedHash) conflicts.push({ path: write.path, expectedHash: write.expectedHash, actualHash });
+    }
+    return conflicts;
+  }
+
+  async function commit(writes: readonly FileWrite[]): Promise<CommitResult> {
+    const step = options.onStep;
+    const targets = [];
+    for (const write of writes) targets.push({ write, absolute: await resolvePath(write.path) });
+    const early = await conflictsOf(targets);
+    if (early.length > 0) return { ok: false, conflicts: early };
+
+    const temps = new Map<string, string>();
+    try {
+      for (const { write, absolute } of targets) {
+        if (write.content === null) continue;
+        await mkdir(dirname(absolute), { recursive: true });
+        const mode = await stat(absolute).then((info) => info.mode & 0o7777, () => undefined);
+        temps.set(absolute, await writeTemp(absolute, write.content, mode));
+        await step?.(`temp ${write.path}`);
+      }
+      const late = await conflictsOf(targets);
+      if (late.length > 0) {
+        for (const temp of temps.values()) await rm(temp, { force: true });
+        return { ok: false, conflicts: late };
+      }
+      await step?.('verified');
+    } catch (error) {
+      for (const temp of temps.values()) await rm(temp, { force: true });
+      throw error;
+    }
+
+    const folders = new Set<string>();
+    for (const { write, absolute } of targets) {
+      const temp = temps.get(absolute);
+      if (temp !== undefined) {
+        await rename(temp, absolute);
+        await step?.(`renamed ${write.path}`);
+      } else if (await lstat(absolute).then(() => true, () => false)) {
+        await rm(absolute);
+        await step?.(`deleted ${write.path}`);
+      }
+      folders.add(dirname(absolute));
+    }
+    for (const folder of folders) await syncFolder(folder);
+    return { ok: true };
+  }
+
+  return {
+    root: absoluteRoot,
+    resolvePath,
+    read: async (path) => readAbsolute(await resolvePath(path)),
+    commit,
+  };
+}

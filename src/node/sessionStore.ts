@@ -1,0 +1,133 @@
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { SessionStore } from '../core/ports';
+import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../core/record';
+import { type StepHook, writeFileAtomic } from './atomicFile';
+
+// The session store as JSON files under one folder (the CLI uses `<root>/.refine-loop/`,
+// the editor its storage folder):
+//   sessions/<id>/session.json          the history: rounds as patches and summaries
+//   sessions/<id>/journal/<round>.json   pre- and post-images of one round (base64)
+// Every file is written atomically and checked with zod when read back.
+
+const imageSchema = z.object({
+  path: z.string().min(1),
+  before: z.string().nullable(),
+  beforeHash: z.string().nullable(),
+  after: z.string().nullable(),
+  afterHash: z.string().nullable(),
+});
+const journalFileSchema = z.object({
+  version: z.literal(1),
+  sessionId: z.string(),
+  round: z.number().int().positive(),
+  createdAt: z.number(),
+  state: z.enum(journalStates),
+  files: z.array(imageSchema),
+});
+
+const toBase64 = (bytes: Uint8Array | undefined) => (bytes === undefined ? null : Buffer.from(bytes).toString('base64'));
+const fromBase64 = (text: string | null) => (text === null ? undefined : new Uint8Array(Buffer.from(text, 'base64')));
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+function checkId(sessionId: string): string {
+  if (!SAFE_ID.test(sessionId)) throw new Error(`'${sessionId}' is not a session id (letters, digits, '.', '_', '-').`);
+  return sessionId;
+}
+
+export interface FileSessionStoreOptions {
+  /** Crash injection in tests: called between the steps of a journal write. */
+  readonly onStep?: StepHook;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${path} is not readable JSON: ${(error as Error).message}`);
+  }
+}
+
+async function entries(folder: string): Promise<string[]> {
+  return readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+}
+
+export function createFileSessionStore(folder: string, options: FileSessionStoreOptions = {}): SessionStore & { readonly folder: string } {
+  const sessionsFolder = join(folder, 'sessions');
+  const sessionFolder = (sessionId: string) => join(sessionsFolder, checkId(sessionId));
+  const journalPath = (sessionId: string, round: number) => join(sessionFolder(sessionId), 'journal', `${round}.json`);
+
+  async function write(path: string, value: unknown, label: string): Promise<void> {
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'), options.onStep && ((step) => options.onStep!(`${label} ${step}`)));
+  }
+
+  async function load(sessionId: string): Promise<SessionRecord | undefined> {
+    const path = join(sessionFolder(sessionId), 'session.json');
+    const raw = await readJson(path);
+    if (raw === undefined) return undefined;
+    const parsed = sessionRecordSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${path} is not a session record: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
+  }
+
+  async function readJournal(sessionId: string, round: number): Promise<JournalEntry | undefined> {
+    const path = journalPath(sessionId, round);
+    const raw = await readJson(path);
+    if (raw === undefined) return undefined;
+    const parsed = journalFileSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${path} is not a journal entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const files: FileImages[] = parsed.data.files.map((file) => ({ ...file, before: fromBase64(file.before), after: fromBase64(file.after) }));
+    return { ...parsed.data, files };
+  }
+
+  return {
+    folder,
+    async list(): Promise<SessionSummary[]> {
+      const summaries: SessionSummary[] = [];
+      for (const name of await entries(sessionsFolder)) {
+        if (!SAFE_ID.test(name)) continue;
+        const record = await load(name).catch(() => undefined);
+        if (!record) continue;
+        summaries.push({
+          sessionId: record.sessionId,
+          task: record.task,
+          startedAt: record.startedAt,
+          endedAt: record.endedAt,
+          rounds: record.rounds.length,
+          outcome: record.outcome,
+        });
+      }
+      return summaries.sort((a, b) => b.startedAt - a.startedAt);
+    },
+    load,
+    async save(record) {
+      const checked = sessionRecordSchema.parse(record);
+      await write(join(sessionFolder(checked.sessionId), 'session.json'), checked, 'session');
+    },
+    async writeJournal(entry) {
+      const files = entry.files.map((file) => ({ ...file, before: toBase64(file.before), after: toBase64(file.after) }));
+      const value = journalFileSchema.parse({ version: 1, sessionId: entry.sessionId, round: entry.round, createdAt: entry.createdAt, state: entry.state, files });
+      await write(journalPath(entry.sessionId, entry.round), value, `journal ${entry.state}`);
+    },
+    readJournal,
+    async listJournals(filter = {}) {
+      const ids = filter.sessionId !== undefined ? [checkId(filter.sessionId)] : (await entries(sessionsFolder)).filter((name) => SAFE_ID.test(name));
+      const found: JournalEntry[] = [];
+      for (const sessionId of ids) {
+        for (const name of await entries(join(sessionFolder(sessionId), 'journal'))) {
+          const match = /^(\d+)\.json$/.exec(name);
+          if (!match) continue;
+          const entry = await readJournal(sessionId, Number(match[1]));
+          if (entry && (!filter.states || filter.states.includes(entry.state))) found.push(entry);
+        }
+      }
+      return found.sort((a, b) => a.sessionId.localeCompare(b.sessionId) || a.round - b.round);
+    },
+  };
+}
