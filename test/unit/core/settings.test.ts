@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configurationContribution, defaultSettings, parseSettings, settingKeys } from '../../../src/core/settings';
+import { repoRoot } from '../repoRoot';
+import { configurationContribution, defaultSettings, parseSettings, settingKeys, settingsMarkdownTable, SETTINGS_TABLE_END, SETTINGS_TABLE_START } from '../../../src/core/settings';
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
 
 test('package.json contributes.configuration matches the zod settings schema (run `npm run sync:settings` to fix)', () => {
   assert.deepEqual(manifest.contributes.configuration, configurationContribution());
@@ -35,4 +36,12 @@ test('parseSettings rejects a wrong type with the setting named', () => {
   assert.throws(() => parseSettings({ maxRounds: 'many' }), /maxRounds/);
   assert.throws(() => parseSettings({ approvalMode: 'yolo' }), /approvalMode/);
   assert.equal(parseSettings({ maxRounds: 9, 'test.command': undefined }).maxRounds, 9);
+});
+
+test("README's settings table is the generated one (run `npm run sync:settings` to fix)", () => {
+  const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf(SETTINGS_TABLE_START);
+  const end = readme.indexOf(SETTINGS_TABLE_END);
+  assert.ok(start >= 0 && end > start, 'README.md has the settings markers');
+  assert.equal(readme.slice(start + SETTINGS_TABLE_START.length, end).trim(), settingsMarkdownTable());
 });
