@@ -46,7 +46,7 @@ export function globToRegExp(glob: string): RegExp {
         source += `[${body}]`;
         i = end;
       }
-    } else source += char.replace(/[.+^$()|\\/\]}]/g, '\\$&');
+    } else source += char.replace(/[.+^$()|\\\]}]/g, '\\$&');
   }
   const regex = new RegExp(`^${source}$`);
   cache.set(glob, regex);
