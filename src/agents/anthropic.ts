@@ -1,0 +1,169 @@
+import { AgentError } from '../core/errors';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
+import { callController, malformedError, postJson, readEvents, type Call } from './http';
+import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS } from './limits';
+import { checkReply } from './replyCheck';
+
+// `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
+// of named events: message_start, content_block_start / _delta / _stop per text or
+// tool_use block, message_delta (stop reason, output tokens), message_stop; `ping`
+// keeps the connection alive and `error` reports a failure mid-stream.
+
+export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const ANTHROPIC_VERSION = '2023-06-01';
+const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
+
+export interface AnthropicAgentOptions {
+  readonly baseUrl?: string;
+  readonly model?: string;
+  readonly apiKey?: string;
+  readonly timeoutMs: number;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  readonly maxReplyBytes?: number;
+  readonly maxOutputTokens?: number;
+  readonly log?: Logger;
+}
+
+interface StreamEvent {
+  type?: string;
+  index?: number;
+  message?: { usage?: { input_tokens?: number; output_tokens?: number } };
+  content_block?: { type?: string; text?: string; name?: string; input?: unknown };
+  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  usage?: { output_tokens?: number; input_tokens?: number };
+  error?: { type?: string; message?: string };
+}
+
+interface Block {
+  kind: 'text' | 'tool_use' | 'other';
+  text: string;
+  name: string;
+  json: string;
+  input?: unknown;
+}
+
+export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
+  const baseUrl = (options.baseUrl?.trim() || DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '');
+  const model = options.model?.trim() ?? '';
+  const component = 'agent.anthropic';
+
+  async function propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply> {
+    if (!options.apiKey) {
+      throw new AgentError(
+        'No Anthropic API key is set. Nothing was sent. Set one with "Refine Loop: Set API Key" in VS Code, or REFINE_LOOP_API_KEY / ANTHROPIC_API_KEY for the CLI.',
+        'agent.noApiKey',
+      );
+    }
+    if (!model) {
+      throw new AgentError('No Anthropic model is set. Set refineLoop.agent.model (or --model), for example `claude-sonnet-4-5`.', 'agent.noModel');
+    }
+    const { controller, timedOut, dispose } = callController(signal, options.timeoutMs);
+    const call: Call = {
+      where: `the Anthropic API at ${baseUrl}`,
+      component,
+      model,
+      hadApiKey: true,
+      keyHint: 'REFINE_LOOP_API_KEY or ANTHROPIC_API_KEY',
+      signal,
+      deadline: Date.now() + options.timeoutMs,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries ?? DEFAULT_RETRIES,
+      retryBaseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+      maxReplyBytes: options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+      log: options.log,
+    };
+    try {
+      const body: Record<string, unknown> = {
+        model,
+        max_tokens: request.maxOutputTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        stream: true,
+        system: request.system,
+        messages: request.messages.map(({ role, content }) => ({ role, content })),
+      };
+      if (request.tools && request.tools.length > 0) {
+        body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
+      }
+      const headers = { 'x-api-key': options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'text/event-stream' };
+      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
+      onProgress?.({ kind: 'status', message: `Asking ${model}` });
+      const response = await postJson(call, `${baseUrl}/v1/messages`, headers, body, controller.signal, timedOut);
+
+      const blocks = new Map<number, Block>();
+      let inputTokens: number | undefined;
+      let outputTokens: number | undefined;
+      let stopReason: string | undefined;
+      let characters = 0;
+      await readEvents(call, response, controller.signal, timedOut, () => characters, (event) => {
+        let data: StreamEvent;
+        try {
+          data = JSON.parse(event.data) as StreamEvent;
+        } catch {
+          throw malformedError(call, `a ${event.event} event`, event.data);
+        }
+        const type = data.type ?? event.event;
+        switch (type) {
+          case 'message_start':
+            inputTokens = data.message?.usage?.input_tokens;
+            outputTokens = data.message?.usage?.output_tokens;
+            return false;
+          case 'content_block_start': {
+            const start = data.content_block ?? {};
+            const kind = start.type === 'text' ? 'text' : start.type === 'tool_use' ? 'tool_use' : 'other';
+            blocks.set(data.index ?? blocks.size, { kind, text: start.text ?? '', name: start.name ?? '', json: '', input: start.input });
+            return false;
+          }
+          case 'content_block_delta': {
+            const block = blocks.get(data.index ?? 0);
+            if (!block) throw malformedError(call, 'a delta for a block it never started', event.data);
+            if (data.delta?.type === 'text_delta') block.text += data.delta.text ?? '';
+            else if (data.delta?.type === 'input_json_delta') block.json += data.delta.partial_json ?? '';
+            characters = [...blocks.values()].reduce((sum, each) => sum + each.text.length + each.json.length, 0);
+            onProgress?.({ kind: 'text', characters });
+            return false;
+          }
+          case 'message_delta':
+            if (data.delta?.stop_reason) stopReason = data.delta.stop_reason;
+            if (data.usage?.output_tokens !== undefined) outputTokens = data.usage.output_tokens;
+            if (data.usage?.input_tokens !== undefined) inputTokens = data.usage.input_tokens;
+            return false;
+          case 'message_stop':
+            return true;
+          case 'error': {
+            const kind = data.error?.type ?? 'error';
+            const hint = kind === 'overloaded_error' ? 'The API is overloaded; run the round again in a minute.' : 'Run the round again.';
+            throw new AgentError(`The Anthropic API reported ${kind} in the middle of the reply: ${data.error?.message ?? event.data}. Nothing was applied. ${hint}`, 'agent.serverError');
+          }
+          default:
+            return false; // ping, content_block_stop, and events added later
+        }
+      });
+
+      const text = [...blocks.entries()].sort(([a], [b]) => a - b).filter(([, block]) => block.kind === 'text').map(([, block]) => block.text).join('');
+      const toolCalls: ToolCall[] = [];
+      for (const [, block] of [...blocks.entries()].sort(([a], [b]) => a - b)) {
+        if (block.kind !== 'tool_use') continue;
+        try {
+          toolCalls.push({ name: block.name, input: block.json.trim() ? (JSON.parse(block.json) as unknown) : (block.input ?? {}) });
+        } catch {
+          throw malformedError(call, `the input of a ${block.name} tool call`, block.json);
+        }
+      }
+      if (stopReason === 'max_tokens') options.log?.warn(component, `${model} stopped at max_tokens; the reply may be cut short`);
+      options.log?.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), stop ${stopReason ?? 'unknown'}`);
+      checkReply(text, toolCalls, `${model} at ${baseUrl}`);
+      return {
+        kind: 'text',
+        text,
+        model,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        usage: { inputTokens, outputTokens },
+      };
+    } finally {
+      dispose();
+      if (!controller.signal.aborted) controller.abort();
+    }
+  }
+
+  return { id: `anthropic:${model || '(no model)'}`, propose };
+}

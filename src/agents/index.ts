@@ -1,0 +1,69 @@
+import { UsageError } from '../core/errors';
+import type { Agent, Logger } from '../core/ports';
+import { createCommandAgent } from './command';
+import { createAnthropicAgent } from './anthropic';
+import { createOpenAiAgent } from './openai';
+
+// One entry point for the providers that run outside the editor (the editor's own
+// Language Model API provider lives in src/vscode/lmAgent.ts).
+
+export interface AgentConfig {
+  readonly provider: 'openai-compatible' | 'anthropic' | 'command';
+  readonly model?: string;
+  /** Empty or absent: the provider's default (a local Ollama; api.anthropic.com). */
+  readonly baseUrl?: string;
+  /** From SecretStorage (editor) or the environment (CLI); never logged. */
+  readonly apiKey?: string;
+  readonly command?: string;
+  readonly commandMode?: 'reply' | 'worktree';
+  /** Workspace root, for the command provider. */
+  readonly root: string;
+  /** Most milliseconds one propose() may take, retries included. */
+  readonly timeoutMs: number;
+  /** Retries after the first attempt on 429, 5xx and connection resets (HTTP providers). */
+  readonly retries?: number;
+  readonly log?: Logger;
+  /** First retry delay in ms (doubles each retry); tests make it small. */
+  readonly retryBaseMs?: number;
+  /** Most bytes of reply one call may bring back. */
+  readonly maxReplyBytes?: number;
+  /** Most output tokens to ask for when the request does not say. */
+  readonly maxOutputTokens?: number;
+  /** Environment for the command provider's program (default process.env; API key variables are removed). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+export function createAgent(config: AgentConfig): Agent {
+  switch (config.provider) {
+    case 'command':
+      return createCommandAgent({
+        command: config.command ?? '',
+        mode: config.commandMode ?? 'reply',
+        root: config.root,
+        timeoutMs: config.timeoutMs,
+        log: config.log,
+        env: config.env,
+        maxReplyBytes: config.maxReplyBytes,
+      });
+    case 'openai-compatible':
+      return createOpenAiAgent(httpOptions(config));
+    case 'anthropic':
+      return createAnthropicAgent(httpOptions(config));
+    default:
+      throw new UsageError(`Unknown agent provider '${String((config as { provider: unknown }).provider)}': use openai-compatible, anthropic or command.`);
+  }
+}
+
+function httpOptions(config: AgentConfig) {
+  return {
+    baseUrl: config.baseUrl,
+    model: config.model,
+    apiKey: config.apiKey,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    retryBaseMs: config.retryBaseMs,
+    maxReplyBytes: config.maxReplyBytes,
+    maxOutputTokens: config.maxOutputTokens,
+    log: config.log,
+  };
+}
