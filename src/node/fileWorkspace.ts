@@ -1,5 +1,5 @@
-import { lstat, mkdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PathError } from '../core/errors';
 import { contentHash } from '../core/hash';
 import type { CommitResult, FileWrite, Workspace } from '../core/ports';
@@ -20,7 +20,16 @@ function isInside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-export function createFileWorkspace(root: string, options: FileWorkspaceOptions = {}): Workspace & { readonly root: string; resolvePath(path: string): Promise<string> } {
+export interface FileWorkspace extends Workspace {
+  readonly root: string;
+  resolvePath(path: string): Promise<string>;
+  /** Removes temp files an interrupted commit left next to `paths`; returns how many. */
+  sweepTemps(paths: readonly string[]): Promise<number>;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function createFileWorkspace(root: string, options: FileWorkspaceOptions = {}): FileWorkspace {
   const absoluteRoot = resolve(root);
   let realRoot: string | undefined;
 
@@ -119,9 +128,24 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
     return { ok: true };
   }
 
+  async function sweepTemps(paths: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const path of new Set(paths)) {
+      const absolute = await resolvePath(path);
+      const pattern = new RegExp(`^\\.${escapeRegExp(basename(absolute))}\\.refine-\\d+-[0-9a-f]{8}\\.tmp$`);
+      for (const name of await readdir(dirname(absolute)).catch(() => [] as string[])) {
+        if (!pattern.test(name)) continue;
+        await rm(resolve(dirname(absolute), name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   return {
     root: absoluteRoot,
     resolvePath,
+    sweepTemps,
     read: async (path) => readAbsolute(await resolvePath(path)),
     commit,
   };
