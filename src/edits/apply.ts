@@ -1,0 +1,262 @@
+import { diffArrays } from 'diff';
+import { PathError, errorMessage } from '../core/errors';
+import { contentHash } from '../core/hash';
+import type { FileChange } from '../core/model';
+import type { Workspace } from '../core/ports';
+import type { EditProblem } from '../core/session';
+import { matchEdit, type MatchCandidate } from './match';
+import { isCommentElision } from './normalize';
+import { guardPath } from './pathGuard';
+import { DecodeError, blockLines, decodeFile, encodeFile, textFromString, type TextFile } from './text';
+import type { ApplyResult, EditOp, ReplaceOp } from './types';
+
+// Applying a reply's edits: all or nothing. Every edit is tried against the files as
+// the earlier edits of the same reply left them; if any fails, no change comes back
+// at all, and every problem is reported so the agent can repair them in one round.
+
+interface FileState {
+  readonly path: string;
+  readonly original: Uint8Array | undefined;
+  text: TextFile | undefined;
+  /** Set on a rename's target: where the content came from. */
+  renamedFrom?: FileState;
+  /** Set on a rename's source: its content lives on at another path. */
+  movedTo?: string;
+  touched: boolean;
+  /** Line count changes of earlier edits, to shift the line hints of later diff hunks. */
+  readonly shifts: { at: number; delta: number }[];
+}
+
+class Applier {
+  private readonly files = new Map<string, FileState | null>();
+  readonly problems: EditProblem[] = [];
+  readonly alreadyApplied = new Set<string>();
+
+  constructor(private readonly workspace: Pick<Workspace, 'read'>) {}
+
+  private fail(op: EditOp, reason: string, file: string = op.path, candidates?: readonly MatchCandidate[]): void {
+    this.problems.push(candidates && candidates.length > 0 ? { file, block: op.block, reason, candidates: candidates.slice(0, 5) } : { file, block: op.block, reason });
+  }
+
+  /** The state of a path, loaded once; null after a problem was reported for it. */
+  private async load(op: EditOp, rawPath: string): Promise<FileState | null> {
+    let path: string;
+    try {
+      path = guardPath(rawPath);
+    } catch (error) {
+      this.fail(op, `Block ${op.block}: ${errorMessage(error)}`, rawPath);
+      return null;
+    }
+    const known = this.files.get(path);
+    if (known !== undefined) return known;
+    let state: FileState | null;
+    try {
+      const bytes = await this.workspace.read(path);
+      state = { path, original: bytes, text: bytes === undefined ? undefined : decodeFile(bytes), touched: false, shifts: [] };
+    } catch (error) {
+      if (error instanceof PathError) this.fail(op, `Block ${op.block}: ${error.message}`, path);
+      else if (error instanceof DecodeError) this.fail(op, `Block ${op.block}: ${path} ${error.message}.`, path);
+      else this.fail(op, `Block ${op.block}: could not read ${path}: ${errorMessage(error)}`, path);
+      state = null;
+    }
+    this.files.set(path, state);
+    return state;
+  }
+
+  async apply(op: EditOp): Promise<void> {
+    const state = await this.load(op, op.path);
+    if (!state) return;
+    switch (op.kind) {
+      case 'replace':
+        return this.replace(op, state);
+      case 'create':
+        return this.create(op, state, op.content);
+      case 'write':
+        return this.write(op, state);
+      case 'delete':
+        if (!state.text) return this.fail(op, `Block ${op.block}: cannot delete ${state.path}: there is no such file.`, state.path);
+        state.text = undefined;
+        state.touched = true;
+        return;
+      case 'rename': {
+        if (!state.text) return this.fail(op, `Block ${op.block}: cannot rename ${state.path}: there is no such file.`, state.path);
+        const target = await this.load(op, op.to);
+        if (!target) return;
+        if (target.text) return this.fail(op, `Block ${op.block}: cannot rename ${state.path} to ${target.path}: ${target.path} already exists.`, state.path);
+        if (target === state) return;
+        target.text = state.text;
+        target.renamedFrom = state;
+        target.touched = true;
+        state.text = undefined;
+        state.movedTo = target.path;
+        state.touched = true;
+        return;
+      }
+    }
+  }
+
+  private replace(op: ReplaceOp, state: FileState): void {
+    const { text } = state;
+    if (!text) {
+      return this.fail(op, `Block ${op.block}: ${state.path} does not exist. To create it, use an empty SEARCH section with the whole content in REPLACE.`, state.path);
+    }
+    let hint: number | undefined;
+    if (op.lineHint !== undefined) {
+      hint = op.lineHint - 1;
+      for (const shift of state.shifts) if (shift.at <= hint) hint += shift.delta;
+    }
+    const result = matchEdit(text.lines, blockLines(op.search), blockLines(op.replace), hint);
+    switch (result.kind) {
+      case 'already':
+        this.alreadyApplied.add(state.path);
+        return;
+      case 'ambiguous': {
+        const lines = result.candidates.map((candidate) => candidate.line).join(', ');
+        return this.fail(
+          op,
+          `Block ${op.block}: SEARCH matches ${result.candidates.length} places in ${state.path} equally well (lines ${lines}); nothing was applied. Add lines around it that make it unique.`,
+          state.path,
+          result.candidates,
+        );
+      }
+      case 'missing':
+        return this.fail(op, `Block ${op.block}: ${result.reason} File: ${state.path}.`, state.path, result.candidates);
+      case 'splice': {
+        const finalEol = text.eols[text.eols.length - 1] ?? text.eol;
+        const atEnd = result.end === text.lines.length;
+        const newLines = result.lines.map((line) => line.text);
+        const newEols = result.lines.map((line) => (line.from === undefined ? text.eol : text.eols[line.from]!));
+        text.lines.splice(result.start, result.end - result.start, ...newLines);
+        text.eols.splice(result.start, result.end - result.start, ...newEols);
+        fixEols(text, atEnd ? finalEol : undefined);
+        state.shifts.push({ at: result.start, delta: newLines.length - (result.end - result.start) });
+        state.touched = true;
+        return;
+      }
+    }
+  }
+
+  private create(op: EditOp, state: FileState, content: string): void {
+    const wanted = textFromString(content);
+    if (state.text) {
+      if (sameText(state.text, wanted)) {
+        this.alreadyApplied.add(state.path);
+        return;
+      }
+      if (state.text.lines.length > 0 && !state.text.lines.every((line) => line.trim() === '')) {
+        return this.fail(op, `Block ${op.block}: ${state.path} already exists, so an empty SEARCH (create) would overwrite it. To change it, SEARCH for the lines to replace.`, state.path);
+      }
+      state.text = { ...state.text, lines: wanted.lines, eols: wanted.eols.map((eol) => (eol === '' ? '' : state.text!.eol)) };
+    } else {
+      state.text = wanted;
+    }
+    state.touched = true;
+  }
+
+  /** A whole-file block: the new content, with the bytes of unchanged lines kept. */
+  private write(op: EditOp & { content: string }, state: FileState): void {
+    if (!state.text) return this.create(op, state, op.content);
+    const wanted = textFromString(op.content);
+    const elision = wanted.lines.find(isCommentElision);
+    if (elision !== undefined) {
+      return this.fail(
+        op,
+        `Block ${op.block}: the whole-file block for ${state.path} contains '${elision.trim()}', so writing it would delete the code it stands for. Send SEARCH/REPLACE blocks instead, or the complete file.`,
+        state.path,
+      );
+    }
+    const text = state.text;
+    if (sameText(text, wanted)) {
+      this.alreadyApplied.add(state.path);
+      return;
+    }
+    const finalEol = text.eols[text.eols.length - 1] ?? text.eol;
+    const lines: string[] = [];
+    const eols: string[] = [];
+    let oldIndex = 0;
+    let newIndex = 0;
+    for (const change of diffArrays(text.lines, wanted.lines)) {
+      for (let c = 0; c < change.count; c++) {
+        if (change.removed) oldIndex++;
+        else if (change.added) {
+          lines.push(wanted.lines[newIndex++]!);
+          eols.push(text.eol);
+        } else {
+          lines.push(text.lines[oldIndex]!);
+          eols.push(text.eols[oldIndex++]!);
+          newIndex++;
+        }
+      }
+    }
+    text.lines = lines;
+    text.eols = eols;
+    fixEols(text, finalEol);
+    state.touched = true;
+  }
+
+  async changes(): Promise<FileChange[]> {
+    const changes: FileChange[] = [];
+    for (const state of this.files.values()) {
+      if (!state || !state.touched || state.movedTo !== undefined) {
+        if (state?.movedTo !== undefined && this.files.get(state.movedTo)?.renamedFrom !== state) changes.push(await deletion(state));
+        continue;
+      }
+      if (state.renamedFrom) {
+        const source = state.renamedFrom;
+        changes.push({
+          path: state.path,
+          kind: 'rename',
+          oldPath: source.path,
+          before: source.original,
+          after: state.text ? encodeFile(state.text) : undefined,
+          beforeHash: (await contentHash(source.original)) ?? undefined,
+        });
+        continue;
+      }
+      const after = state.text ? encodeFile(state.text) : undefined;
+      if (state.original === undefined) {
+        if (after !== undefined) changes.push({ path: state.path, kind: 'create', after });
+      } else if (after === undefined) {
+        changes.push(await deletion(state));
+      } else if (!sameBytes(state.original, after)) {
+        changes.push({ path: state.path, kind: 'modify', before: state.original, after, beforeHash: (await contentHash(state.original)) ?? undefined });
+      }
+    }
+    return changes;
+  }
+}
+
+async function deletion(state: FileState): Promise<FileChange> {
+  return { path: state.path, kind: 'delete', before: state.original, beforeHash: (await contentHash(state.original)) ?? undefined };
+}
+
+/** Every line but the last ends with a line break; the last keeps the file's own ending. */
+function fixEols(text: TextFile, finalEol: string | undefined): void {
+  const last = text.lines.length - 1;
+  for (let i = 0; i < last; i++) if (text.eols[i] === '') text.eols[i] = text.eol;
+  if (last >= 0 && finalEol !== undefined) text.eols[last] = finalEol;
+}
+
+function sameText(a: TextFile, b: TextFile): boolean {
+  return a.lines.length === b.lines.length && a.lines.every((line, i) => line === b.lines[i]);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Applies parsed edits to the workspace's current files, writing nothing: the result's
+ * changes (with the hash of each file's base) go to Workspace.commit after review.
+ * All or nothing: one rejected edit rejects them all.
+ */
+export async function applyEdits(edits: readonly EditOp[], workspace: Pick<Workspace, 'read'>): Promise<ApplyResult> {
+  const applier = new Applier(workspace);
+  for (const edit of edits) await applier.apply(edit);
+  const alreadyApplied = [...applier.alreadyApplied];
+  if (applier.problems.length > 0) return { status: 'rejected', changes: [], problems: applier.problems, alreadyApplied };
+  const changes = await applier.changes();
+  return { status: changes.length > 0 ? 'applied' : 'nothing', changes, problems: [], alreadyApplied };
+}

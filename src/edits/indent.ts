@@ -1,0 +1,118 @@
+import { TAB_WIDTH, indentOf, indentWidth, isBlank } from './normalize';
+
+// Indentation-relative matching: the agent's block may sit at another depth, or use
+// spaces where the file uses tabs. A model learned from the first matched line maps
+// the agent's indentation to the file's; it must reproduce every matched line's real
+// indentation exactly, or the candidate does not count.
+
+export interface IndentModel {
+  /** The file's indentation for a line the agent indented with `agentIndent`, or undefined. */
+  map(agentIndent: string): string | undefined;
+}
+
+interface Style {
+  readonly char: ' ' | '\t';
+  /** Columns per level. */
+  readonly unit: number;
+}
+
+const styleCache = new WeakMap<readonly string[], Style>();
+
+/** The indentation style of a whole file: tabs or spaces, and the usual step. */
+export function fileIndentStyle(lines: readonly string[]): Style {
+  const cached = styleCache.get(lines);
+  if (cached) return cached;
+  let tabs = 0;
+  let spaces = 0;
+  const steps = new Map<number, number>();
+  let previous = -1;
+  for (const line of lines) {
+    if (isBlank(line)) continue;
+    const indent = indentOf(line);
+    if (indent.startsWith('\t')) tabs++;
+    else if (indent.length > 0) spaces++;
+    const width = indentWidth(indent);
+    if (previous >= 0 && width > previous && width - previous >= 2) steps.set(width - previous, (steps.get(width - previous) ?? 0) + 1);
+    previous = width;
+  }
+  let unit = TAB_WIDTH;
+  let best = 0;
+  for (const [step, count] of steps) {
+    if (count > best) {
+      best = count;
+      unit = step;
+    }
+  }
+  const style: Style = tabs > spaces ? { char: '\t', unit: TAB_WIDTH } : { char: ' ', unit };
+  styleCache.set(lines, style);
+  return style;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** The step between indentation levels of some lines, relative to a base width. */
+function stepOf(widths: readonly number[], base: number): number {
+  let step = 0;
+  let smallest = 0;
+  for (const width of widths) {
+    const delta = Math.abs(width - base);
+    if (delta === 0) continue;
+    if (smallest === 0 || delta < smallest) smallest = delta;
+    // Deltas of 1 are usually alignment (` * ` in doc comments), not a level.
+    if (delta >= 2) step = gcd(step, delta);
+  }
+  return step || smallest;
+}
+
+function render(columns: number, style: Style): string {
+  if (style.char === ' ') return ' '.repeat(columns);
+  return '\t'.repeat(Math.floor(columns / TAB_WIDTH)) + ' '.repeat(columns % TAB_WIDTH);
+}
+
+/**
+ * Learns how the agent's indentation maps onto the file's at one candidate, and checks
+ * it against every matched line. `pairs` are [agent line, file line] of the match.
+ */
+export function learnIndentModel(
+  pairs: readonly (readonly [string, string])[],
+  replaceLines: readonly string[],
+  wholeFile: readonly string[],
+): IndentModel | undefined {
+  const first = pairs.find(([agent]) => !isBlank(agent));
+  if (!first) return undefined;
+  const agentBase = indentOf(first[0]);
+  const fileBase = indentOf(first[1]);
+  const agentBaseWidth = indentWidth(agentBase);
+  const fileBaseWidth = indentWidth(fileBase);
+  const agentWidths = [...pairs.map(([agent]) => agent), ...replaceLines].filter((line) => !isBlank(line)).map((line) => indentWidth(indentOf(line)));
+  const agentStep = stepOf(agentWidths, agentBaseWidth);
+  const fileLines = pairs.map(([, file]) => file).filter((line) => !isBlank(line));
+  const regionStep = stepOf(
+    fileLines.map((line) => indentWidth(indentOf(line))),
+    fileBaseWidth,
+  );
+  const global = fileIndentStyle(wholeFile);
+  const usesTabs = fileLines.some((line) => indentOf(line).includes('\t')) || (fileBase === '' && global.char === '\t');
+  const style: Style = { char: usesTabs ? '\t' : ' ', unit: usesTabs ? TAB_WIDTH : regionStep || global.unit };
+
+  const model: IndentModel = {
+    map(agentIndent) {
+      if (agentIndent === agentBase) return fileBase;
+      const delta = indentWidth(agentIndent) - agentBaseWidth;
+      if (agentStep === 0) return undefined;
+      const levels = Math.trunc(delta / agentStep);
+      const rest = delta - levels * agentStep;
+      const columns = fileBaseWidth + levels * style.unit + rest;
+      if (columns < 0) return undefined;
+      return render(columns, style);
+    },
+  };
+  for (const [agent, file] of pairs) {
+    if (isBlank(agent) || isBlank(file)) continue;
+    if (model.map(indentOf(agent)) !== indentOf(file)) return undefined;
+  }
+  return model;
+}

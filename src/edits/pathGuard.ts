@@ -1,0 +1,46 @@
+import { PathError } from '../core/errors';
+
+// The path guard: every path an agent names passes here before it is read or written.
+// Pure string rules; symlink escapes are caught by the Workspace adapter, which knows
+// the real file system (its `read` throws PathError, which apply turns into a rejection).
+
+// Names Windows reserves in every folder, with or without an extension.
+const deviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+
+function reject(path: string, why: string): never {
+  throw new PathError(`Path '${printable(path)}' ${why}`, path);
+}
+
+function printable(path: string): string {
+  return Array.from(path, (c) => (c.charCodeAt(0) < 0x20 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
+}
+
+/**
+ * Returns the normalised workspace-relative path (`/` separators, no `.` segments),
+ * or throws PathError saying why the path is refused.
+ */
+export function guardPath(path: string): string {
+  if (path.length === 0 || path.trim().length === 0) reject(path, 'is empty.');
+  if (path.includes('\u0000')) reject(path, 'contains a NUL byte.');
+  if (Array.from(path).some((c) => c.charCodeAt(0) < 0x20)) reject(path, 'contains a control character.');
+  const slashed = path.replace(/\\/g, '/');
+  if (slashed.startsWith('/')) reject(path, 'is absolute; use a path relative to the workspace root.');
+  if (/^[a-z]:/i.test(slashed)) reject(path, 'has a drive letter; use a path relative to the workspace root.');
+  if (slashed.startsWith('~')) reject(path, 'points into a home folder; use a path relative to the workspace root.');
+  const segments: string[] = [];
+  for (const segment of slashed.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (segments.length === 0) reject(path, 'leads outside the workspace (`..`).');
+      segments.pop();
+      continue;
+    }
+    if (segment.includes(':')) reject(path, `has a ':' in '${segment}' (a Windows stream or drive name).`);
+    if (/[. ]$/.test(segment)) reject(path, `has a segment '${segment}' ending in a dot or space, which Windows silently drops.`);
+    if (deviceName.test(segment.split('.')[0] ?? '')) reject(path, `names the Windows device '${segment}'.`);
+    if (segment.toLowerCase() === '.git') reject(path, 'is inside .git/, which edits may not touch.');
+    segments.push(segment);
+  }
+  if (segments.length === 0) reject(path, 'names the workspace root, not a file.');
+  return segments.join('/');
+}

@@ -1,0 +1,122 @@
+// A file as lines that remember their own line endings, so that an edit rewrites only
+// the lines it changes and every other byte (BOM, CRLF or mixed endings, a missing
+// final newline) comes back exactly as it was.
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+export interface TextFile {
+  readonly encoding: Encoding;
+  readonly bom: boolean;
+  /** Line contents without their endings. */
+  lines: string[];
+  /** The ending of each line: '\n', '\r\n', '\r', or '' for a last line without one. */
+  eols: string[];
+  /** The most common ending, used for lines an edit adds. */
+  readonly eol: string;
+}
+
+export class DecodeError extends Error {}
+
+const boms: readonly { encoding: Encoding; bytes: readonly number[] }[] = [
+  { encoding: 'utf-8', bytes: [0xef, 0xbb, 0xbf] },
+  { encoding: 'utf-16le', bytes: [0xff, 0xfe] },
+  { encoding: 'utf-16be', bytes: [0xfe, 0xff] },
+];
+
+/** Decodes a file's bytes; throws DecodeError for bytes that are not text we can edit safely. */
+export function decodeFile(bytes: Uint8Array): TextFile {
+  let encoding: Encoding = 'utf-8';
+  let offset = 0;
+  for (const bom of boms) {
+    if (bom.bytes.every((byte, index) => bytes[index] === byte)) {
+      encoding = bom.encoding;
+      offset = bom.bytes.length;
+      break;
+    }
+  }
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(offset));
+  } catch {
+    throw new DecodeError(`is not valid ${encoding} text (a binary file?), so it cannot be edited as text`);
+  }
+  if (encoding === 'utf-8' && text.includes('\u0000')) throw new DecodeError('contains NUL bytes (a binary file?), so it cannot be edited as text');
+  const { lines, eols } = splitLines(text);
+  return { encoding, bom: offset > 0, lines, eols, eol: dominantEol(eols) };
+}
+
+/** A new file's text model: LF endings unless the content says otherwise. */
+export function textFromString(text: string): TextFile {
+  const { lines, eols } = splitLines(text);
+  return { encoding: 'utf-8', bom: false, lines, eols, eol: dominantEol(eols) };
+}
+
+export function splitLines(text: string): { lines: string[]; eols: string[] } {
+  const lines: string[] = [];
+  const eols: string[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      lines.push(text.slice(start, i));
+      if (c === 13 && text.charCodeAt(i + 1) === 10) {
+        eols.push('\r\n');
+        i++;
+      } else {
+        eols.push(c === 10 ? '\n' : '\r');
+      }
+      start = i + 1;
+    }
+  }
+  if (start < text.length) {
+    lines.push(text.slice(start));
+    eols.push('');
+  }
+  return { lines, eols };
+}
+
+function dominantEol(eols: readonly string[]): string {
+  let lf = 0;
+  let crlf = 0;
+  let cr = 0;
+  for (const eol of eols) {
+    if (eol === '\n') lf++;
+    else if (eol === '\r\n') crlf++;
+    else if (eol === '\r') cr++;
+  }
+  if (crlf > lf && crlf >= cr) return '\r\n';
+  if (cr > lf && cr > crlf) return '\r';
+  return '\n';
+}
+
+export function joinLines(file: Pick<TextFile, 'lines' | 'eols'>): string {
+  let text = '';
+  for (let i = 0; i < file.lines.length; i++) text += file.lines[i]! + file.eols[i]!;
+  return text;
+}
+
+export function encodeFile(file: TextFile): Uint8Array {
+  const text = joinLines(file);
+  if (file.encoding === 'utf-8') {
+    const body = new TextEncoder().encode(text);
+    if (!file.bom) return body;
+    const out = new Uint8Array(body.length + 3);
+    out.set([0xef, 0xbb, 0xbf]);
+    out.set(body, 3);
+    return out;
+  }
+  const littleEndian = file.encoding === 'utf-16le';
+  const prefix = file.bom ? 2 : 0;
+  const out = new Uint8Array(prefix + text.length * 2);
+  const view = new DataView(out.buffer);
+  if (file.bom) view.setUint16(0, 0xfeff, littleEndian);
+  for (let i = 0; i < text.length; i++) view.setUint16(prefix + i * 2, text.charCodeAt(i), littleEndian);
+  return out;
+}
+
+/** Text of a reply block as lines: endings normalised, one trailing newline dropped. */
+export function blockLines(text: string): string[] {
+  if (text === '') return [];
+  const { lines } = splitLines(text);
+  return lines;
+}
