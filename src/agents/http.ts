@@ -1,6 +1,6 @@
 import { AgentError, CancelledError } from '../core/errors';
 import type { Logger } from '../core/ports';
-import { backoffMs, formatBytes } from './limits';
+import { backoffMs, formatBytes, formatSeconds } from './limits';
 import { SseParser, type ServerSentEvent } from './sse';
 
 // What the HTTP providers share: one POST with bounded retries (429, 5xx, connection
@@ -47,7 +47,7 @@ export function callController(signal: AbortSignal, timeoutMs: number): { contro
 
 export function timeoutError(call: Call): AgentError {
   return new AgentError(
-    `${capitalize(call.where)} did not finish a reply within ${Math.round(call.timeoutMs / 1000)} s. Nothing was applied. Raise refineLoop.agent.timeoutSeconds, use a faster model, or shrink the prompt (refineLoop.agent.maxPromptTokens).`,
+    `${capitalize(call.where)} did not finish a reply within ${formatSeconds(call.timeoutMs)}. Nothing was applied. Raise refineLoop.agent.timeoutSeconds, use a faster model, or shrink the prompt (refineLoop.agent.maxPromptTokens).`,
     'agent.timeout',
   );
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { AgentError, CancelledError } from '../core/errors';
-import { formatBytes } from './limits';
+import { formatBytes, formatSeconds } from './limits';
 
 // Runs an agent program as the test runner runs test commands: through the shell, in
 // its own process group, so a timeout or a cancel ends the program and everything it
@@ -69,7 +69,7 @@ export function runProgram(run: ProgramRun): Promise<ProgramResult> {
       () =>
         stop(
           new AgentError(
-            `The ${where} did not finish within ${Math.round(run.timeoutMs / 1000)} s and was stopped with its process group. Nothing was applied. Raise refineLoop.agent.timeoutSeconds if it needs longer, or check that it does not wait for input.`,
+            `The ${where} did not finish within ${formatSeconds(run.timeoutMs)} and was stopped with its process group. Nothing was applied. Raise refineLoop.agent.timeoutSeconds if it needs longer, or check that it does not wait for input.`,
             'agent.timeout',
           ),
         ),
