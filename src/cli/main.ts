@@ -13,7 +13,9 @@ export interface CliIo {
 /** A subcommand returns its exit code: 0 success, 1 a negative result, 2 usage error. */
 export type Subcommand = (args: string[], io: CliIo) => Promise<number>;
 
-const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {};
+const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+  feedback: { summary: 'run the tests and print the feedback an agent would get', load: async () => (await import('./feedback.js')).feedback },
+};
 
 export function usage(): string {
   const lines = ['usage: refine-loop <command> [options]', '', 'commands:'];
