@@ -4,10 +4,10 @@ import { contentHash } from '../core/hash';
 import type { FileChange } from '../core/model';
 import type { Workspace } from '../core/ports';
 import type { EditProblem } from '../core/session';
-import { matchEdit, type MatchCandidate } from './match';
+import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
 import { isCommentElision } from './normalize';
 import { guardPath } from './pathGuard';
-import { DecodeError, blockLines, decodeFile, encodeFile, textFromString, type TextFile } from './text';
+import { DecodeError, blockLines, decodeFile, encodeFile, joinLines, splitLines, textFromString, type TextFile } from './text';
 import type { ApplyResult, EditOp, ReplaceOp } from './types';
 
 // Applying a reply's edits: all or nothing. Every edit is tried against the files as
@@ -105,7 +105,11 @@ class Applier {
       hint = op.lineHint - 1;
       for (const shift of state.shifts) if (shift.at <= hint) hint += shift.delta;
     }
-    const result = matchEdit(text.lines, blockLines(op.search), blockLines(op.replace), hint);
+    // A SEARCH that does not end a line is a fragment (tool calls in the str_replace
+    // style): it must occur exactly once as written; line matching may not stretch it.
+    const fragment = !op.search.endsWith('\n');
+    if (fragment && this.replaceFragment(op, state, text)) return;
+    const result = matchEdit(text.lines, blockLines(op.search), blockLines(op.replace), hint, { fuzzy: !fragment });
     switch (result.kind) {
       case 'already':
         this.alreadyApplied.add(state.path);
@@ -125,7 +129,7 @@ class Applier {
         const finalEol = text.eols[text.eols.length - 1] ?? text.eol;
         const atEnd = result.end === text.lines.length;
         const newLines = result.lines.map((line) => line.text);
-        const newEols = result.lines.map((line) => (line.from === undefined ? text.eol : text.eols[line.from]!));
+        const newEols = splicedEols(text, result.start, result.lines);
         text.lines.splice(result.start, result.end - result.start, ...newLines);
         text.eols.splice(result.start, result.end - result.start, ...newEols);
         fixEols(text, atEnd ? finalEol : undefined);
@@ -134,6 +138,37 @@ class Applier {
         return;
       }
     }
+  }
+
+  /** Exact substring replacement; true when it settled the edit (applied, already there, or failed). */
+  private replaceFragment(op: ReplaceOp, state: FileState, text: TextFile): boolean {
+    const whole = joinLines(text);
+    const search = op.search.replace(/\r?\n/g, text.eol);
+    const replace = op.replace.replace(/\r?\n/g, text.eol);
+    const found = occurrences(whole, search);
+    if (found.length === 0) {
+      if (replace.trim().length > 0 && occurrences(whole, replace).length > 0) {
+        this.alreadyApplied.add(state.path);
+        return true;
+      }
+      return false;
+    }
+    const copies = replace.includes(search) ? occurrences(whole, replace) : [];
+    if (copies.length > 0 && found.every((at) => copies.some((copy) => copy <= at && at + search.length <= copy + replace.length))) {
+      this.alreadyApplied.add(state.path);
+      return true;
+    }
+    if (found.length > 1) {
+      const lines = found.map((at) => whole.slice(0, at).split('\n').length);
+      this.fail(op, `Block ${op.block}: the search text occurs ${found.length} times in ${state.path} (lines ${lines.join(', ')}); nothing was applied. Include more of the surrounding text so it occurs once.`, state.path);
+      return true;
+    }
+    const at = found[0]!;
+    const { lines, eols } = splitLines(whole.slice(0, at) + replace + whole.slice(at + search.length));
+    text.lines = lines;
+    text.eols = eols;
+    state.touched = true;
+    return true;
   }
 
   private create(op: EditOp, state: FileState, content: string): void {
@@ -230,11 +265,36 @@ async function deletion(state: FileState): Promise<FileChange> {
   return { path: state.path, kind: 'delete', before: state.original, beforeHash: (await contentHash(state.original)) ?? undefined };
 }
 
+/**
+ * Line endings for spliced lines: kept lines keep theirs; a new line takes the ending
+ * of the kept line before it (in a file with mixed endings, the local style), or the
+ * file's usual one at the top.
+ */
+function splicedEols(text: TextFile, start: number, lines: readonly SpliceLine[]): string[] {
+  let previous = start > 0 ? text.eols[start - 1] || text.eol : undefined;
+  if (previous === undefined) {
+    const firstKept = lines.find((line) => line.from !== undefined);
+    previous = firstKept ? text.eols[firstKept.from!] || text.eol : text.eol;
+  }
+  return lines.map((line) => {
+    if (line.from === undefined) return previous!;
+    previous = text.eols[line.from] || text.eol;
+    return text.eols[line.from]!;
+  });
+}
+
 /** Every line but the last ends with a line break; the last keeps the file's own ending. */
 function fixEols(text: TextFile, finalEol: string | undefined): void {
   const last = text.lines.length - 1;
   for (let i = 0; i < last; i++) if (text.eols[i] === '') text.eols[i] = text.eol;
   if (last >= 0 && finalEol !== undefined) text.eols[last] = finalEol;
+}
+
+function occurrences(text: string, part: string): number[] {
+  const found: number[] = [];
+  if (part === '') return found;
+  for (let at = text.indexOf(part); at >= 0 && found.length < 20; at = text.indexOf(part, at + 1)) found.push(at);
+  return found;
 }
 
 function sameText(a: TextFile, b: TextFile): boolean {

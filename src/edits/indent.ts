@@ -43,7 +43,7 @@ export function fileIndentStyle(lines: readonly string[]): Style {
       unit = step;
     }
   }
-  const style: Style = tabs > spaces ? { char: '\t', unit: TAB_WIDTH } : { char: ' ', unit };
+  const style: Style = tabs > spaces ? { char: '\t', unit: unit % TAB_WIDTH === 0 ? unit : TAB_WIDTH } : { char: ' ', unit };
   styleCache.set(lines, style);
   return style;
 }
@@ -94,9 +94,14 @@ export function learnIndentModel(
     fileLines.map((line) => indentWidth(indentOf(line))),
     fileBaseWidth,
   );
-  const global = fileIndentStyle(wholeFile);
-  const usesTabs = fileLines.some((line) => indentOf(line).includes('\t')) || (fileBase === '' && global.char === '\t');
-  const style: Style = { char: usesTabs ? '\t' : ' ', unit: usesTabs ? TAB_WIDTH : regionStep || global.unit };
+  // The whole file's style is only needed when the matched lines do not show it.
+  const regionTabs = fileLines.some((line) => indentOf(line).includes('\t'));
+  const needGlobal = regionStep === 0 || (!regionTabs && fileBase === '');
+  const global = needGlobal ? fileIndentStyle(wholeFile) : undefined;
+  const usesTabs = regionTabs || (fileBase === '' && global?.char === '\t');
+  // In columns; with tabs, a level is usually one tab but may be more.
+  const unit = regionStep || global!.unit;
+  const style: Style = { char: usesTabs ? '\t' : ' ', unit: usesTabs && unit % TAB_WIDTH !== 0 ? TAB_WIDTH : unit };
 
   const model: IndentModel = {
     map(agentIndent) {

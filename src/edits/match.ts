@@ -66,6 +66,7 @@ class Matcher {
     private readonly search: readonly string[],
     private readonly replace: readonly string[],
     private readonly hint: number | undefined,
+    private readonly fuzzy: boolean,
   ) {}
 
   private normFile(level: LineLevel): readonly string[] {
@@ -98,6 +99,7 @@ class Matcher {
       const result = this.tryElision();
       if (result) return result;
     }
+    if (!this.fuzzy) return missing('SEARCH does not match the file: not exactly, nor ignoring whitespace, indentation or typographic quotes.');
     return this.tryFuzzy();
   }
 
@@ -199,8 +201,9 @@ class Matcher {
     transform: (line: string) => string,
   ): MatchResult {
     const key = (line: string, index: number, markers: Map<number, number>) => (markers.has(index) ? `\u0000elision ${markers.get(index)}` : norm(line));
-    const searchMarkers = elisionNumbers(search);
-    const replaceMarkers = elisionNumbers(replace);
+    // Only the elision level reads `...` as "lines kept here"; elsewhere it is code (Python's Ellipsis).
+    const searchMarkers = level === 'elision' ? elisionNumbers(search) : new Map<number, number>();
+    const replaceMarkers = level === 'elision' ? elisionNumbers(replace) : new Map<number, number>();
     const changes = diffArrays(
       search.map((line, j) => key(line, j, searchMarkers)),
       replace.map((line, k) => key(line, k, replaceMarkers)),
@@ -266,11 +269,28 @@ class Matcher {
     if (pieces.some((piece) => piece.every(isBlank))) {
       return missing('An elision in SEARCH must stand between lines that anchor it: SEARCH may not start or end with "...", nor hold two in a row.');
     }
-    const level = lineLevels[3]!;
+    // The strictest level at which every piece is found decides; looser ones find more look-alikes.
+    let level = lineLevels[0]!;
+    let found: { start: number; end: number; placements: Placement[] }[] = [];
+    for (const candidateLevel of lineLevels) {
+      level = candidateLevel;
+      found = this.elisionCandidates(candidateLevel, pieces);
+      if (found.length > 0) break;
+    }
+    if (found.length === 0) return undefined;
+    const chosen = this.choose(found.map((candidate) => candidate.start));
+    if (chosen === undefined) return { kind: 'ambiguous', level: 'elision', candidates: found.map((candidate) => this.candidate(candidate.start, candidate.end - candidate.start, 1)) };
+    const match = found.find((candidate) => candidate.start === chosen)!;
+    const pairs = search.flatMap((line, j) => (isElision(line) ? [] : [[line, file[match.placements[j]!.start]!] as const]));
+    const model = learnIndentModel(pairs, replace.filter((line) => !isElision(line)), file);
+    if (!model) return undefined;
+    return this.splice('elision', level.norm, match.start, match.end, match.placements, search, replace, this.transformFor(level, match.start, model));
+  }
+
+  private elisionCandidates(level: LineLevel, pieces: readonly string[][]): { start: number; end: number; placements: Placement[] }[] {
     const normFile = this.normFile(level);
-    const firstStarts = this.positions(level, pieces[0]!);
     const found: { start: number; end: number; placements: Placement[] }[] = [];
-    for (const firstStart of firstStarts) {
+    for (const firstStart of this.positions(level, pieces[0]!)) {
       const placements: Placement[] = [];
       let at = firstStart;
       let ok = true;
@@ -298,14 +318,7 @@ class Matcher {
       });
       if (ok) found.push({ start: firstStart, end: at, placements });
     }
-    if (found.length === 0) return undefined;
-    const chosen = this.choose(found.map((candidate) => candidate.start));
-    if (chosen === undefined) return { kind: 'ambiguous', level: 'elision', candidates: found.map((candidate) => this.candidate(candidate.start, candidate.end - candidate.start, 1)) };
-    const match = found.find((candidate) => candidate.start === chosen)!;
-    const pairs = search.flatMap((line, j) => (isElision(line) ? [] : [[line, file[match.placements[j]!.start]!] as const]));
-    const model = learnIndentModel(pairs, replace.filter((line) => !isElision(line)), file);
-    if (!model) return undefined;
-    return this.splice('elision', level.norm, match.start, match.end, match.placements, search, replace, this.transformFor(level, match.start, model));
+    return found;
   }
 
   // ------------------------------------------------------------ fuzzy
@@ -394,10 +407,15 @@ class Matcher {
 
   private tryFuzzy(): MatchResult {
     const window: [number, number] | undefined = this.hint === undefined ? undefined : [this.hint - HINT_WINDOW, this.hint + this.search.length + HINT_WINDOW];
-    const scored = this.scoredWindows(window).sort((a, b) => b.similarity - a.similarity || a.start - b.start);
+    // Fewest differing lines first (like patch's fuzz factor), then character similarity:
+    // many small differences are more likely another place than one stale line.
+    const exactLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place) => place?.exact).length;
+    const scored = this.scoredWindows(window)
+      .filter((c) => c.similarity >= FUZZY_THRESHOLD)
+      .sort((a, b) => exactLines(b) - exactLines(a) || b.similarity - a.similarity || a.start - b.start);
     const best = scored[0];
     const closest = () => {
-      const nearest = (window ? this.scoredWindows(undefined).sort((a, b) => b.similarity - a.similarity) : scored)[0];
+      const nearest = this.scoredWindows(undefined).sort((a, b) => b.similarity - a.similarity)[0];
       return nearest ? [this.candidate(nearest.start, nearest.end - nearest.start, nearest.similarity)] : [];
     };
     if (!best || best.similarity < FUZZY_THRESHOLD) {
@@ -405,7 +423,7 @@ class Matcher {
       return missing(`SEARCH does not match the file${where}: not exactly, nor ignoring whitespace, indentation or typographic quotes, nor with ${Math.round(FUZZY_THRESHOLD * 100)}% line similarity.`, closest());
     }
     const rival = scored.find((other) => other.end <= best.start || other.start >= best.end);
-    if (rival && rival.similarity > best.similarity - FUZZY_MARGIN) {
+    if (rival && exactLines(rival) === exactLines(best) && rival.similarity > best.similarity - FUZZY_MARGIN) {
       return { kind: 'ambiguous', level: 'fuzzy', candidates: [best, rival].map((c) => this.candidate(c.start, c.end - c.start, c.similarity)) };
     }
     const model = learnIndentModel(
@@ -460,6 +478,6 @@ function elisionNumbers(lines: readonly string[]): Map<number, number> {
  * where the agent said the block starts (a diff's hunk header): it breaks ties between
  * identical candidates, and bounds fuzzy matching to a window around it.
  */
-export function matchEdit(file: readonly string[], search: readonly string[], replace: readonly string[], hint?: number): MatchResult {
-  return new Matcher(file, search, replace, hint).run();
+export function matchEdit(file: readonly string[], search: readonly string[], replace: readonly string[], hint?: number, options: { fuzzy?: boolean } = {}): MatchResult {
+  return new Matcher(file, search, replace, hint, options.fuzzy ?? true).run();
 }

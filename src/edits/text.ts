@@ -54,19 +54,26 @@ export function textFromString(text: string): TextFile {
 export function splitLines(text: string): { lines: string[]; eols: string[] } {
   const lines: string[] = [];
   const eols: string[] = [];
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) {
-      lines.push(text.slice(start, i));
-      if (c === 13 && text.charCodeAt(i + 1) === 10) {
-        eols.push('\r\n');
-        i++;
-      } else {
-        eols.push(c === 10 ? '\n' : '\r');
-      }
-      start = i + 1;
+  if (!text.includes('\r')) {
+    // The common case, and a fast one: only LF endings.
+    const parts = text.split('\n');
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) {
+      lines.push(parts[i]!);
+      eols.push('\n');
     }
+    if (parts[last] !== '') {
+      lines.push(parts[last]!);
+      eols.push('');
+    }
+    return { lines, eols };
+  }
+  const ending = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let match = ending.exec(text); match; match = ending.exec(text)) {
+    lines.push(text.slice(start, match.index));
+    eols.push(match[0]);
+    start = match.index + match[0].length;
   }
   if (start < text.length) {
     lines.push(text.slice(start));
@@ -90,9 +97,12 @@ function dominantEol(eols: readonly string[]): string {
 }
 
 export function joinLines(file: Pick<TextFile, 'lines' | 'eols'>): string {
-  let text = '';
-  for (let i = 0; i < file.lines.length; i++) text += file.lines[i]! + file.eols[i]!;
-  return text;
+  const parts = new Array<string>(file.lines.length * 2);
+  for (let i = 0; i < file.lines.length; i++) {
+    parts[2 * i] = file.lines[i]!;
+    parts[2 * i + 1] = file.eols[i]!;
+  }
+  return parts.join('');
 }
 
 export function encodeFile(file: TextFile): Uint8Array {

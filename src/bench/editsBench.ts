@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import { applyEdits, parseReply } from '../edits';
+import type { ApplyResult } from '../edits';
+import { loadCorpus, type EditCase } from './editsCorpus';
+
+// Runs the edit corpus through parseReply + applyEdits and scores every case against
+// its expected outcome. `wrong-apply` (applied, but not byte-equal to the expected
+// files, or applied where the right answer was to refuse) is the number that must be 0.
+
+export type Verdict = 'correct-apply' | 'correct-nothing' | 'correct-reject' | 'wrong-apply' | 'missed';
+
+export interface CaseResult {
+  readonly case: EditCase;
+  readonly verdict: Verdict;
+  readonly result: ApplyResult;
+  /** Parse + apply, in milliseconds, one value per timed run. */
+  readonly times: number[];
+}
+
+const bytes = (binary: string) => Uint8Array.from(binary, (c) => c.charCodeAt(0));
+const binary = (data: Uint8Array | undefined) => (data === undefined ? null : Array.from(data, (byte) => String.fromCharCode(byte)).join(''));
+
+export async function runCase(editCase: EditCase): Promise<{ verdict: Verdict; result: ApplyResult }> {
+  const files = new Map(Object.entries(editCase.files).map(([path, content]) => [path, bytes(content)]));
+  const workspace = { read: async (path: string) => files.get(path) };
+  const parsed = parseReply(editCase.reply);
+  const result: ApplyResult =
+    parsed.problems.length > 0 ? { status: 'rejected', changes: [], problems: parsed.problems, alreadyApplied: [] } : await applyEdits(parsed.edits, workspace);
+  const { expect } = editCase;
+  if (result.status === 'applied') {
+    if (expect.kind !== 'apply') return { verdict: 'wrong-apply', result };
+    const changed = new Map<string, string | null>();
+    for (const change of result.changes) {
+      if (change.oldPath !== undefined) changed.set(change.oldPath, null);
+      changed.set(change.path, binary(change.after));
+    }
+    const expected = new Map(Object.entries(expect.files));
+    const same = changed.size === expected.size && [...expected].every(([path, content]) => changed.has(path) && changed.get(path) === content);
+    return { verdict: same ? 'correct-apply' : 'wrong-apply', result };
+  }
+  if (result.status === 'nothing') return { verdict: expect.kind === 'nothing' ? 'correct-nothing' : 'missed', result };
+  return { verdict: expect.kind === 'reject' ? 'correct-reject' : 'missed', result };
+}
+
+async function timeCase(editCase: EditCase, runs: number): Promise<number[]> {
+  const files = new Map(Object.entries(editCase.files).map(([path, content]) => [path, bytes(content)]));
+  const workspace = { read: async (path: string) => files.get(path) };
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const parsed = parseReply(editCase.reply);
+    await applyEdits(parsed.edits, workspace);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+export async function runCorpus(root: string, options: { perSource?: number; timedRuns?: number } = {}): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const editCase of loadCorpus(root, options.perSource)) {
+    const { verdict, result } = await runCase(editCase);
+    const times = options.timedRuns ? await timeCase(editCase, options.timedRuns) : [];
+    results.push({ case: editCase, verdict, result, times });
+  }
+  return results;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}`);
+
+/** The README tables: outcomes per class, then timings by file size. */
+export function report(results: readonly CaseResult[]): string {
+  const out: string[] = [];
+  const classes = [...new Set(results.map((r) => r.case.class))];
+  out.push('| class | cases | expected | correct-apply % | wrong-apply % | correct-reject % | missed % |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |');
+  const row = (name: string, rows: readonly CaseResult[]) => {
+    const count = (verdict: Verdict) => rows.filter((r) => r.verdict === verdict).length;
+    const expected = [...new Set(rows.map((r) => r.case.expect.kind))].join(', ');
+    out.push(
+      `| ${name} | ${rows.length} | ${expected} | ${pct(count('correct-apply') + count('correct-nothing'), rows.filter((r) => r.case.expect.kind !== 'reject').length)} | ${pct(count('wrong-apply'), rows.length)} | ${pct(count('correct-reject'), rows.filter((r) => r.case.expect.kind === 'reject').length)} | ${pct(count('missed'), rows.length)} |`,
+    );
+  };
+  for (const name of classes) row(name, results.filter((r) => r.case.class === name));
+  row('**all**', results);
+  const correct = results.filter((r) => r.verdict !== 'wrong-apply' && r.verdict !== 'missed').length;
+  out.push('', `Cases: ${results.length}. Correct outcome: ${pct(correct, results.length)}%. Wrong-apply: ${results.filter((r) => r.verdict === 'wrong-apply').length}.`);
+  if (results.some((r) => r.times.length > 0)) {
+    out.push('', '| file size | class | runs | p50 ms | p95 ms |', '| --- | --- | ---: | ---: | ---: |');
+    for (const size of ['100', '2k', '20k'] as const) {
+      for (const [label, pick] of [
+        ['exact', (r: CaseResult) => r.case.class === 'exact'],
+        ['fuzzy (stale-context)', (r: CaseResult) => r.case.class === 'stale-context'],
+        ['all classes', () => true],
+      ] as const) {
+        const times = results.filter((r) => r.case.size === size && pick(r)).flatMap((r) => r.times);
+        out.push(`| ${size} lines | ${label} | ${times.length} | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} |`);
+      }
+    }
+  }
+  return out.join('\n');
+}
