@@ -64,12 +64,18 @@ export class ProgressTracker {
   }
 }
 
-/** A fingerprint of a proposal's effect (paths and new bytes), to spot an agent repeating itself. */
-export async function proposalFingerprint(changes: readonly { path: string; kind: string; oldPath?: string; after?: Uint8Array }[]): Promise<string> {
+/**
+ * A fingerprint of a proposal (paths, old and new bytes), to spot an agent repeating
+ * itself: the same edit on the same content. The same result reached from another
+ * starting point is not a repeat.
+ */
+export async function proposalFingerprint(changes: readonly { path: string; kind: string; oldPath?: string; before?: Uint8Array; after?: Uint8Array }[]): Promise<string> {
   const parts: Uint8Array[] = [];
   const encoder = new TextEncoder();
   for (const change of [...changes].sort((a, b) => a.path.localeCompare(b.path))) {
-    parts.push(encoder.encode(`\0${change.kind}\0${change.path}\0${change.oldPath ?? ''}\0${change.after?.length ?? -1}\0`));
+    parts.push(encoder.encode(`\0${change.kind}\0${change.path}\0${change.oldPath ?? ''}\0${change.before?.length ?? -1}\0`));
+    if (change.before) parts.push(change.before);
+    parts.push(encoder.encode(`\0${change.after?.length ?? -1}\0`));
     if (change.after) parts.push(change.after);
   }
   const total = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));

@@ -76,4 +76,5 @@ test('a proposal fingerprint is the same for the same effect in any order, and d
   assert.equal(await proposalFingerprint([a, b]), await proposalFingerprint([b, a]));
   assert.notEqual(await proposalFingerprint([a, b]), await proposalFingerprint([a, { ...b, after: bytes('z') }]));
   assert.notEqual(await proposalFingerprint([a]), await proposalFingerprint([{ ...a, kind: 'delete', after: undefined }]));
+  assert.notEqual(await proposalFingerprint([{ ...a, before: bytes('v1') }]), await proposalFingerprint([{ ...a, before: bytes('v2') }]), 'same result from another start');
 });

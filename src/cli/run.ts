@@ -1,0 +1,289 @@
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { createTwoFilesPatch } from 'diff';
+import { agentConfigFromCli } from '../agents/cliOptions';
+import { createAgent } from '../agents/index';
+import { UsageError, errorMessage } from '../core/errors';
+import { exportReport, pendingJournals, recoverEntry, runSession } from '../core/loop';
+import type { Logger, Reviewer } from '../core/ports';
+import type { ScopeFile } from '../core/prompt';
+import type { AfterTestsDecision, ConflictChoice, ReviewDecision, SessionEvent } from '../core/session';
+import { parseSettings } from '../core/settings';
+import { summarize } from '../core/testReport';
+import { systemClock } from '../node/clock';
+import { createFileWorkspace } from '../node/fileWorkspace';
+import { createFileSessionStore } from '../node/sessionStore';
+import { detectTestCommand } from '../testing/detect';
+import { createTestRunner } from '../testing/runner';
+import type { CliIo } from './main';
+
+// `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read
+// answers from stdin (y, n + reason, q); progress goes to stderr; stdout gets the
+// Markdown report (or JSON) and, as its last line, `outcome: <outcome> after <n> rounds`.
+
+export const runUsage = `usage: refine-loop run --task TEXT [options]
+
+  --task TEXT            what the agent should do (required)
+  --root DIR             the project folder (default: the current folder)
+  --test CMD             the test command (default: detected from the project)
+  --file PATH            a file to give the agent (repeatable; default: the files the failing tests point at)
+  --provider NAME        openai-compatible | anthropic | command
+  --model NAME  --base-url URL  --agent-command CMD  --agent-mode reply|worktree
+  --max-rounds N         default 5          --max-minutes N   default 30 (0: none)
+  --max-tokens N         default 0 (none)   --stuck-after N   rounds without progress, default 2
+  --approve each|auto    ask at both gates of every round (default), or only at the end, a limit, or when stuck
+  --test-timeout SEC     default 600        --agent-timeout SEC  default 300
+  --no-baseline          skip the test run before the first round
+  --store DIR            where sessions and the journal live (default: ROOT/.refine-loop)
+  --report FILE          also write the Markdown report to FILE
+  --json                 print the session record as JSON instead of the Markdown report
+  --verbose              echo the test output
+
+Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops.
+After the tests: y continues (or, when they pass, keeps and finishes), n REASON reverts the
+round and retries, q stops and keeps, u stops and reverts every round.
+Exit status: 0 when the outcome is passed, 1 for any other outcome, 2 on a usage error.
+`;
+
+function intOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} '${value}' is not a whole number.`);
+  return Number(value);
+}
+
+/** Reads answers line by line from stdin; undefined once stdin has ended. */
+function lineReader(): { ask: (question: string, write: (text: string) => void) => Promise<string | undefined>; close: () => void } {
+  const lines: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  let ended = false;
+  let reader: ReturnType<typeof createInterface> | undefined;
+  const start = () => {
+    reader = createInterface({ input: process.stdin, terminal: false });
+    reader.on('line', (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
+    reader.on('close', () => {
+      ended = true;
+      waiting.splice(0).forEach((resolve) => resolve(undefined));
+    });
+  };
+  return {
+    ask(question, write) {
+      write(question);
+      if (!reader) start();
+      if (lines.length > 0) return Promise.resolve(lines.shift());
+      if (ended) return Promise.resolve(undefined);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    close: () => reader?.close(),
+  };
+}
+
+function terminalReviewer(ask: (question: string) => Promise<string | undefined>, say: (text: string) => void): Reviewer {
+  return {
+    async review(view): Promise<ReviewDecision> {
+      say(`\n── round ${view.round} of at most ${view.maxRounds}: the agent proposes ──\n`);
+      if (view.summary) say(`${view.summary}\n\n`);
+      for (const diff of view.diffs) say(diff.patch.endsWith('\n') ? diff.patch : `${diff.patch}\n`);
+      for (const problem of view.editProblems) say(`! not applicable: ${problem.file ? `${problem.file}: ` : ''}${problem.reason}\n`);
+      if (view.protectedPaths.length > 0) say(`! protected paths: ${view.protectedPaths.join(', ')}\n`);
+      for (;;) {
+        const answer = (await ask('Apply? y / n REASON / q: '))?.trim();
+        if (answer === undefined || answer === 'q') return { kind: 'stop' };
+        if (answer === 'y') {
+          if (view.protectedPaths.length === 0) return { kind: 'approve' };
+          const yes = (await ask(`The proposal changes protected files (${view.protectedPaths.join(', ')}). Apply those too? y / n: `))?.trim();
+          return { kind: 'approve', approveProtected: yes === 'y' };
+        }
+        if (answer === 'n' || answer.startsWith('n ')) {
+          const reason = answer.slice(1).trim() || (await ask('Reason (told to the agent): '))?.trim() || 'rejected without a reason';
+          return { kind: 'reject', reason };
+        }
+      }
+    },
+    async afterTests(view): Promise<AfterTestsDecision> {
+      const s = summarize(view.report);
+      say(`\n── round ${view.round}: ${view.passed ? 'the tests pass' : 'the tests do not pass yet'} (${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}) ──\n`);
+      if (!view.passed) say(`${view.feedback.split('\n').slice(0, 30).join('\n')}\n`);
+      if (view.stopReason) say(`! the loop stops here: ${view.stopReason}\n`);
+      const first = view.passed ? 'y keep and finish' : view.stopReason ? 'y keep and stop' : 'y continue';
+      for (;;) {
+        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all: `))?.trim();
+        if (answer === undefined || answer === 'q') return { kind: 'stopKeep' };
+        if (answer === 'y') return view.passed || view.stopReason ? { kind: 'stopKeep' } : { kind: 'continue' };
+        if (answer === 'u') return { kind: 'stopRevert' };
+        if (answer === 'n' || answer.startsWith('n ')) {
+          const reason = answer.slice(1).trim();
+          return { kind: 'revertRetry', ...(reason ? { reason } : {}) };
+        }
+      }
+    },
+    async resolveConflict(conflict): Promise<ConflictChoice> {
+      const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? '' : new TextDecoder().decode(bytes));
+      say(`\n! ${conflict.path} changed after its round applied. Restoring it would make this change:\n`);
+      say(createTwoFilesPatch(`now/${conflict.path}`, `restored/${conflict.path}`, text(conflict.current), text(conflict.restore)));
+      const answer = (await ask('k keep your version / o overwrite with the restored one: '))?.trim();
+      return answer === 'o' ? 'overwrite' : 'keepCurrent';
+    },
+  };
+}
+
+function progressLine(event: SessionEvent, verbose: boolean): string | undefined {
+  const files = (list: { path: string; additions: number; deletions: number }[]) => list.map((f) => `${f.path} (+${f.additions} −${f.deletions})`).join(', ');
+  const tests = (s: { passed: number; failed: number; problems: number }) => `${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}`;
+  switch (event.type) {
+    case 'sessionStarted':
+      return `session ${event.sessionId} (${event.approvalMode}, at most ${event.maxRounds} rounds)`;
+    case 'baselineFinished':
+      return `baseline: ${tests(event.summary)}`;
+    case 'roundStarted':
+      return `round ${event.round}: asking the agent`;
+    case 'proposalReady':
+      return `round ${event.round}: proposal ${event.files.length > 0 ? files(event.files) : 'with no usable edits'}${event.editProblems ? `, ${event.editProblems} edit problem(s)` : ''}`;
+    case 'reviewDecided':
+      return `round ${event.round}: ${event.decision}${event.reason ? ` (${event.reason})` : ''}`;
+    case 'applied':
+      return `round ${event.round}: applied ${files(event.files)}`;
+    case 'testsStarted':
+      return `${event.round === 0 ? 'baseline' : `round ${event.round}`}: running the tests${event.scope === 'failingFirst' ? ' (failing first)' : ''}`;
+    case 'testOutput':
+      return verbose ? event.chunk.replace(/\n$/, '') : undefined;
+    case 'testsFinished':
+      return event.round === 0 ? undefined : `round ${event.round}: ${tests(event.summary)}; ${event.fixed} fixed, ${event.newlyFailing} newly failing`;
+    case 'afterTestsDecided':
+      return `round ${event.round}: ${event.decision}`;
+    case 'reverted':
+      return `reverted round${event.rounds.length === 1 ? '' : 's'} ${event.rounds.join(', ')}: ${event.files.join(', ') || 'no files written'}`;
+    case 'warning':
+      return `warning: ${event.message}`;
+    case 'sessionEnded':
+      return `${event.outcome}: ${event.reason}`;
+    case 'agentProgress':
+      return undefined;
+  }
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        task: { type: 'string' },
+        root: { type: 'string' },
+        test: { type: 'string' },
+        file: { type: 'string', multiple: true },
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        'base-url': { type: 'string' },
+        'agent-command': { type: 'string' },
+        'agent-mode': { type: 'string' },
+        'max-rounds': { type: 'string' },
+        'max-minutes': { type: 'string' },
+        'max-tokens': { type: 'string' },
+        'stuck-after': { type: 'string' },
+        approve: { type: 'string' },
+        'test-timeout': { type: 'string' },
+        'agent-timeout': { type: 'string' },
+        'no-baseline': { type: 'boolean' },
+        store: { type: 'string' },
+        report: { type: 'string' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)}\n\n${runUsage}`);
+  }
+  const options = parsed.values;
+  if (options.help) {
+    io.stdout(runUsage);
+    return 0;
+  }
+  if (!options.task?.trim()) throw new UsageError(`--task is required.\n\n${runUsage}`);
+  const approve = options.approve ?? 'each';
+  if (approve !== 'each' && approve !== 'auto') throw new UsageError(`--approve '${approve}' is not 'each' or 'auto'.`);
+  const root = resolve(io.cwd, options.root ?? '.');
+  let settings;
+  try {
+    settings = parseSettings({
+      maxRounds: intOption(options['max-rounds'], 'max-rounds', 5),
+      maxMinutes: intOption(options['max-minutes'], 'max-minutes', 30),
+      maxTokens: intOption(options['max-tokens'], 'max-tokens', 0),
+      stopAfterRoundsWithoutProgress: intOption(options['stuck-after'], 'stuck-after', 2),
+      approvalMode: approve === 'auto' ? 'autoUntilGreen' : 'reviewEachRound',
+      'test.timeoutSeconds': intOption(options['test-timeout'], 'test-timeout', 600),
+      'agent.timeoutSeconds': intOption(options['agent-timeout'], 'agent-timeout', 300),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`an option is out of range: ${errorMessage(error)}`);
+  }
+  const agentConfig = agentConfigFromCli(
+    { provider: options.provider, model: options.model, baseUrl: options['base-url'], agentCommand: options['agent-command'], agentMode: options['agent-mode'] },
+    io.env,
+    root,
+    settings['agent.timeoutSeconds'] * 1000,
+  );
+  const command = options.test ?? (await detectTestCommand(root))?.command;
+  if (!command) throw new UsageError(`no test command found in ${root}; pass --test CMD.`);
+
+  const say = (text: string) => io.stderr(text);
+  const log: Logger = {
+    info: (component, message) => (options.verbose ? say(`[${component}] ${message}\n`) : undefined),
+    warn: (component, message) => say(`[${component}] warning: ${message}\n`),
+    error: (component, message) => say(`[${component}] error: ${message}\n`),
+  };
+  const workspace = createFileWorkspace(root);
+  const store = createFileSessionStore(options.store ? resolve(io.cwd, options.store) : join(root, '.refine-loop'));
+  const answers = lineReader();
+  const ask = (question: string) => answers.ask(question, say);
+  const reviewer = terminalReviewer(ask, say);
+  const scope: ScopeFile[] = [];
+  for (const file of options.file ?? []) {
+    const path = (isAbsolute(file) ? relative(root, file) : file).split('\\').join('/');
+    const bytes = await workspace.read(path);
+    if (bytes === undefined) throw new UsageError(`--file ${file}: no such file in ${root}.`);
+    scope.push({ path, content: new TextDecoder().decode(bytes), reason: 'explicit' });
+  }
+
+  try {
+    // An apply a crash interrupted comes first: its files are half old, half new.
+    for (const entry of await pendingJournals(store)) {
+      say(`\nAn interrupted apply was found: round ${entry.round} of session ${entry.sessionId} (${entry.files.map((f) => f.path).join(', ')}).\n`);
+      const answer = (await ask('r restore the files as they were before / f finish applying it / l leave it: '))?.trim();
+      if (answer === 'r' || answer === 'f') {
+        const done = await recoverEntry(entry, answer === 'r' ? 'restore' : 'rollForward', { workspace, store, reviewer, log });
+        await workspace.sweepTemps(entry.files.map((f) => f.path));
+        say(`${answer === 'r' ? 'restored' : 'finished'}: ${done.written.join(', ') || 'nothing needed writing'}\n`);
+      }
+    }
+
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
+    const agent = createAgent({ ...agentConfig, log });
+    const emit = (event: SessionEvent) => {
+      const line = progressLine(event, options.verbose === true);
+      if (line !== undefined) say(`${line}\n`);
+    };
+    let result;
+    try {
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, store, clock: systemClock, log, emit }, settings, controller.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+    const record = await store.load(result.sessionId);
+    const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;
+    if (options.report) await writeFile(resolve(io.cwd, options.report), report);
+    io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);
+    io.stdout(`outcome: ${result.outcome} after ${result.rounds} rounds\n`);
+    return result.outcome === 'passed' ? 0 : 1;
+  } finally {
+    answers.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+// The real CLI (compiled), the real `command` provider running a scripted agent
+// program, the real test runner running `node --test` on a real fixture project whose
+// tests fail first and pass after the second proposal; the gates answered on stdin.
+
+function repoRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'test/fixtures/loop/agent.js'))) return dir;
+  return process.cwd();
+}
+const ROOT = repoRoot();
+// Without the variable node:test sets for its own children: the fixture's `node --test` must run as a person's would.
+const { NODE_TEST_CONTEXT: _ignored, ...cleanEnv } = process.env;
+const env = { ...cleanEnv, NODE_OPTIONS: '' };
+const CLI = join(__dirname, '../../../src/cli/main.js');
+const AGENT = join(ROOT, 'test/fixtures/loop/agent.js');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  project: string;
+  agentLog: { round: number; feedback: string | null; prompt: string }[];
+}
+
+async function runCli(args: string[], answers: string, t: { after: (fn: () => Promise<void>) => void }): Promise<CliRun> {
+  const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const project = join(base, 'cart');
+  await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+  const agentLog = join(base, 'agent.log');
+  const child = spawn(process.execPath, [CLI, 'run', '--root', project, '--test', 'node --test', '--agent-command', `node ${JSON.stringify(AGENT)}`, ...args], {
+    cwd: base,
+    env: { ...env, AGENT_LOG: agentLog },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(answers);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const log = await readFile(agentLog, 'utf8').catch(() => '');
+  return { code, stdout, stderr, project, agentLog: log.split('\n').filter(Boolean).map((line) => JSON.parse(line) as CliRun['agentLog'][number]) };
+}
+
+const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
+const TASK = ['--task', 'Make the cart tests pass'];
+
+test('cli run: fails first, passes after the second proposal, exit 0 and the report', { timeout: 120_000 }, async (t) => {
+  const run = await runCli([...TASK, '--report', 'report.md'], 'y\ny\ny\ny\n', t);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(lastLine(run.stdout), 'outcome: passed after 2 rounds');
+  assert.match(run.stderr, /baseline: 1 passed, 2 failed/);
+  assert.match(run.stderr, /round 1: 2 passed, 1 failed; 1 fixed, 0 newly failing/);
+  assert.match(run.stderr, /Apply\? y \/ n REASON \/ q/);
+  // The agent got the failures, and in round 2 only the one still failing.
+  assert.deepEqual(run.agentLog.map((entry) => entry.round), [1, 2]);
+  assert.match(run.agentLog[0]!.feedback!, /total adds price times quantity/);
+  assert.doesNotMatch(run.agentLog[1]!.feedback!, /Failure \d of \d: .*\n\s+- total adds/);
+  assert.match(run.agentLog[1]!.feedback!, /applyDiscount takes a percentage off/);
+  // The project's own tests pass now, for real.
+  const tests = spawnSync(process.execPath, ['--test'], { cwd: run.project, encoding: 'utf8', env });
+  assert.equal(tests.status, 0, tests.stdout);
+  // The Markdown report: on stdout and in the file, with both rounds' diffs.
+  const report = await readFile(join(run.project, '..', 'report.md'), 'utf8');
+  for (const text of [run.stdout, report]) {
+    assert.match(text, /## Round 1[\s\S]*\+ {2}return items\.reduce\(\(sum, item\) => sum \+ item\.price/);
+    assert.match(text, /## Round 2[\s\S]*Tests: green: 3 passed, 0 failed/);
+    assert.match(text, /\*\*passed\*\* after 2 rounds/);
+  }
+});
+
+test('cli run: a rejection with a reason reaches the agent, q stops, exit 1, nothing written', { timeout: 120_000 }, async (t) => {
+  const run = await runCli([...TASK, '--report', '/dev/null'], 'n add the prices, and keep quantity\nq\n', t);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(lastLine(run.stdout), 'outcome: stopped after 2 rounds');
+  assert.match(run.agentLog[1]!.prompt, /add the prices, and keep quantity/);
+  assert.equal(await readFile(join(run.project, 'src/cart.js'), 'utf8'), await readFile(join(ROOT, 'test/fixtures/loop/cart/src/cart.js'), 'utf8'));
+});
+
+test('cli run --approve auto: no review prompts, one question at green; --json prints the record', { timeout: 120_000 }, async (t) => {
+  const run = await runCli([...TASK, '--approve', 'auto', '--json'], 'y\n', t);
+  assert.equal(run.code, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /Apply\?/);
+  assert.equal(run.stderr.match(/keep and finish/g)?.length, 1);
+  const lines = run.stdout.trimEnd().split('\n');
+  assert.equal(lines.at(-1), 'outcome: passed after 2 rounds');
+  const record = JSON.parse(lines[0]!) as { outcome: string; rounds: { review: { by: string } }[] };
+  assert.equal(record.outcome, 'passed');
+  assert.deepEqual(record.rounds.map((r) => r.review.by), ['rule', 'rule']);
+});
+
+test('cli run: revert this round and retry, then stop and revert all leaves the project as it was', { timeout: 120_000 }, async (t) => {
+  const run = await runCli([...TASK, '--report', '/dev/null'], 'y\nn not like this\ny\nu\n', t);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(lastLine(run.stdout), 'outcome: stopped after 2 rounds');
+  assert.match(run.agentLog[1]!.prompt, /Round 1 was reverted: not like this/);
+  assert.equal(await readFile(join(run.project, 'src/cart.js'), 'utf8'), await readFile(join(ROOT, 'test/fixtures/loop/cart/src/cart.js'), 'utf8'));
+});
+
+test('cli run: usage errors exit 2', async () => {
+  for (const args of [['run'], ['run', '--task', 'x', '--approve', 'sometimes'], ['run', '--task', 'x', '--max-rounds', 'many'], ['run', '--task', 'x', '--bogus']]) {
+    const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+    assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /refine-loop run: /);
+  }
+});
