@@ -1,0 +1,168 @@
+import * as vscode from 'vscode';
+import { AgentError, CancelledError, errorMessage } from '../core/errors';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
+import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
+import { checkReply } from '../agents/replyCheck';
+
+// `vscode-lm`: whatever chat models VS Code's Language Model API offers (GitHub Copilot
+// and other providers). Streamed, cancellable, with LanguageModelError codes turned
+// into messages a person can act on.
+
+export interface LanguageModelAgentOptions {
+  /** Model id, family or name from refineLoop.agent.model; empty or absent: the only model, or ask. */
+  readonly model?: string;
+  readonly log: Logger;
+  /** Asks the person to choose when several models fit and none is set (a quick pick in the editor). */
+  readonly pickModel?: (models: readonly vscode.LanguageModelChat[]) => Promise<vscode.LanguageModelChat | undefined>;
+  /** Where models come from; default `vscode.lm.selectChatModels`. */
+  readonly selectModels?: () => Thenable<readonly vscode.LanguageModelChat[]>;
+  readonly timeoutMs?: number;
+  readonly maxReplyBytes?: number;
+}
+
+const JUSTIFICATION = 'Refine Loop asks the model for edits that make your tests pass; you review each proposal before it is applied.';
+
+function describeModel(model: vscode.LanguageModelChat): string {
+  return `${model.name} (${model.vendor}/${model.id})`;
+}
+
+function matches(model: vscode.LanguageModelChat, wanted: string): boolean {
+  const lower = wanted.toLowerCase();
+  return [model.id, model.family, model.name, `${model.vendor}/${model.family}`].some((value) => value.toLowerCase() === lower);
+}
+
+/** A LanguageModelError (or anything thrown by the API) as an AgentError with what to do next. */
+export function languageModelErrorToAgentError(error: unknown, model: string): AgentError {
+  if (error instanceof AgentError) return error;
+  const code = error instanceof vscode.LanguageModelError ? error.code : undefined;
+  const said = errorMessage(error);
+  switch (code) {
+    case vscode.LanguageModelError.NoPermissions.name:
+      return new AgentError(
+        `VS Code did not let Refine Loop use ${model}: no consent was given (${said}). Nothing was applied. Run the command again and allow access when VS Code asks, or manage access under Accounts → Manage Language Model Access.`,
+        'agent.noConsent',
+        { cause: error },
+      );
+    case vscode.LanguageModelError.Blocked.name:
+      return new AgentError(
+        `${model} refused the request: blocked, usually a quota or rate limit (${said}). Nothing was applied. Wait and run the round again, or choose another model in refineLoop.agent.model.`,
+        'agent.blocked',
+        { cause: error },
+      );
+    case vscode.LanguageModelError.NotFound.name:
+      return new AgentError(
+        `${model} is no longer available in VS Code (${said}). Nothing was applied. Choose another model (refineLoop.agent.model), or check that its extension is installed and signed in.`,
+        'agent.modelGone',
+        { cause: error },
+      );
+    default:
+      return new AgentError(`${model} failed: ${said}. Nothing was applied. Run the round again; if it repeats, choose another model.`, 'agent.modelError', { cause: error });
+  }
+}
+
+export function createLanguageModelAgent(options: LanguageModelAgentOptions): Agent {
+  const component = 'agent.vscode-lm';
+  const selectModels = options.selectModels ?? (() => vscode.lm.selectChatModels());
+  const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  /** The model the person picked, kept for the rounds after. */
+  let pickedId: string | undefined;
+
+  async function chooseModel(): Promise<vscode.LanguageModelChat> {
+    const models = await selectModels();
+    if (models.length === 0) {
+      throw new AgentError(
+        "No chat model is available through VS Code's Language Model API. Nothing was sent. Install and sign in to a model provider such as GitHub Copilot, or set refineLoop.agent.provider to openai-compatible, anthropic or command.",
+        'agent.noModel',
+      );
+    }
+    const wanted = options.model?.trim();
+    if (wanted) {
+      const found = models.find((model) => matches(model, wanted));
+      if (!found) {
+        throw new AgentError(
+          `VS Code has no chat model '${wanted}'. Available: ${models.map(describeModel).join(', ')}. Nothing was sent. Set refineLoop.agent.model to one of these ids, or leave it empty to choose.`,
+          'agent.modelNotFound',
+        );
+      }
+      return found;
+    }
+    const remembered = pickedId ? models.find((model) => model.id === pickedId) : undefined;
+    if (remembered) return remembered;
+    if (models.length === 1 || !options.pickModel) return models[0] as vscode.LanguageModelChat;
+    const picked = await options.pickModel(models);
+    if (!picked) throw new CancelledError('No language model was chosen.');
+    pickedId = picked.id;
+    return picked;
+  }
+
+  async function propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply> {
+    if (signal.aborted) throw new CancelledError();
+    const model = await chooseModel();
+    const where = describeModel(model);
+    options.log.info(component, `round ${request.round}: ${where}, ~${request.estimatedInputTokens} input tokens (model limit ${model.maxInputTokens})`);
+
+    // The API has no system role: the instructions open the first user message.
+    const messages = request.messages.map((message, index) => {
+      const content = index === 0 ? `${request.system}\n\n${message.content}` : message.content;
+      return message.role === 'user' ? vscode.LanguageModelChatMessage.User(content) : vscode.LanguageModelChatMessage.Assistant(content);
+    });
+    const tools = request.tools?.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
+
+    const cancellation = new vscode.CancellationTokenSource();
+    let timedOut = false;
+    const onAbort = (): void => cancellation.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          cancellation.cancel();
+        }, options.timeoutMs)
+      : undefined;
+    const stopped = (): Error | undefined => {
+      if (timedOut) {
+        return new AgentError(`${where} did not finish a reply within ${formatSeconds(options.timeoutMs ?? 0)}. Nothing was applied. Raise refineLoop.agent.timeoutSeconds or shrink the prompt.`, 'agent.timeout');
+      }
+      return signal.aborted ? new CancelledError('Agent call cancelled.') : undefined;
+    };
+
+    let text = '';
+    const toolCalls: ToolCall[] = [];
+    try {
+      onProgress?.({ kind: 'status', message: `Asking ${model.name}` });
+      const response = await model.sendRequest(messages, { justification: JUSTIFICATION, ...(tools && tools.length > 0 ? { tools } : {}) }, cancellation.token);
+      for await (const part of response.stream) {
+        if (part instanceof vscode.LanguageModelTextPart) text += part.value;
+        else if (part instanceof vscode.LanguageModelToolCallPart) toolCalls.push({ name: part.name, input: part.input });
+        else continue;
+        if (text.length > maxReplyBytes) {
+          cancellation.cancel();
+          throw new AgentError(`${where} sent a reply larger than ${formatBytes(maxReplyBytes)}; it was cut off and dropped. Nothing was applied. Ask for a smaller change.`, 'agent.replyTooLarge');
+        }
+        onProgress?.({ kind: 'text', characters: text.length });
+        const stop = stopped();
+        if (stop) throw stop;
+      }
+      const stop = stopped();
+      if (stop) throw stop;
+    } catch (error) {
+      throw stopped() ?? languageModelErrorToAgentError(error, where);
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      cancellation.dispose();
+    }
+    options.log.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s)`);
+    checkReply(text, toolCalls, where);
+    return { kind: 'text', text, model: model.id, ...(toolCalls.length > 0 ? { toolCalls } : {}) };
+  }
+
+  const id = options.model?.trim() ? `vscode-lm:${options.model.trim()}` : 'vscode-lm';
+  return { id, propose };
+}
+
+/** The editor's quick pick of chat models, for `pickModel`. */
+export async function pickModelWithQuickPick(models: readonly vscode.LanguageModelChat[]): Promise<vscode.LanguageModelChat | undefined> {
+  const items = models.map((model) => ({ label: model.name, description: `${model.vendor} · ${model.family}`, detail: `id ${model.id}, up to ${model.maxInputTokens} input tokens`, model }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Refine Loop: choose a language model', placeHolder: 'Set refineLoop.agent.model to skip this question' });
+  return picked?.model;
+}
