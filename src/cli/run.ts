@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -43,7 +43,8 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops.
 After the tests: y continues (or, when they pass, keeps and finishes), n REASON reverts the
-round and retries, q stops and keeps, u stops and reverts every round.
+round and retries, q stops and keeps, u stops and reverts every round, r N goes back to
+before round N and continues from there.
 Exit status: 0 when the outcome is passed, 1 for any other outcome, 2 on a usage error.
 `;
 
@@ -108,8 +109,11 @@ function terminalReviewer(ask: (question: string) => Promise<string | undefined>
       if (view.stopReason) say(`! the loop stops here: ${view.stopReason}\n`);
       const first = view.passed ? 'y keep and finish' : view.stopReason ? 'y keep and stop' : 'y continue';
       for (;;) {
-        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all: `))?.trim();
+        const restore = view.round > 1 ? ` / r N go back to before round N (1-${view.round})` : '';
+        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all${restore}: `))?.trim();
         if (answer === undefined || answer === 'q') return { kind: 'stopKeep' };
+        const back = /^r\s+(\d+)$/.exec(answer ?? '');
+        if (back && Number(back[1]) >= 1 && Number(back[1]) <= view.round) return { kind: 'restore', round: Number(back[1]) };
         if (answer === 'y') return view.passed || view.stopReason ? { kind: 'stopKeep' } : { kind: 'continue' };
         if (answer === 'u') return { kind: 'stopRevert' };
         if (answer === 'n' || answer.startsWith('n ')) {
@@ -238,7 +242,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     error: (component, message) => say(`[${component}] error: ${message}\n`),
   };
   const workspace = createFileWorkspace(root);
-  const store = createFileSessionStore(options.store ? resolve(io.cwd, options.store) : join(root, '.refine-loop'));
+  const storeFolder = options.store ? resolve(io.cwd, options.store) : join(root, '.refine-loop');
+  const store = createFileSessionStore(storeFolder);
+  // The store is the tool's, not the project's: keep it out of git.
+  await mkdir(storeFolder, { recursive: true });
+  await writeFile(join(storeFolder, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
   const answers = lineReader();
   const ask = (question: string) => answers.ask(question, say);
   const reviewer = terminalReviewer(ask, say);

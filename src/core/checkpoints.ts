@@ -121,7 +121,14 @@ export async function restoreCheckpoint(
     await ports.store.writeJournal({ ...entry, state: 'reverted' });
     ports.log.info('checkpoints', `restored round ${entry.round} of ${sessionId}: ${moved.written.length} written, ${moved.kept.length} kept`);
   }
-  return { rounds: entries.map((entry) => entry.round), restored: [...restored], kept: [...kept] };
+  const rounds = entries.map((entry) => entry.round);
+  // The history says so too, for whoever lists the session later.
+  const record = rounds.length > 0 ? await ports.store.load(sessionId) : undefined;
+  if (record) {
+    for (const round of record.rounds) if (rounds.includes(round.round)) round.reverted = true;
+    await ports.store.save(record);
+  }
+  return { rounds, restored: [...restored], kept: [...kept] };
 }
 
 /** Journal entries whose apply was interrupted (a crash between intent and commit). */

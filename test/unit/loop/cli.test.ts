@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pendingJournals } from '../../../src/core/checkpoints';
+import { contentHash } from '../../../src/core/hash';
+import { createFileSessionStore } from '../../../src/node/sessionStore';
 
 // The real CLI (compiled), the real `command` provider running a scripted agent
 // program, the real test runner running `node --test` on a real fixture project whose
@@ -111,4 +114,38 @@ test('cli run: usage errors exit 2', async () => {
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /refine-loop run: /);
   }
+});
+
+test('cli run: an apply interrupted by a crash is offered at start-up and restored', { timeout: 120_000 }, async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const project = join(base, 'cart');
+  await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+  const original = await readFile(join(project, 'src/cart.js'));
+  // What a crash between the two files of a round leaves: one file written, the journal pending.
+  const store = createFileSessionStore(join(project, '.refine-loop'));
+  const written = new TextEncoder().encode('half of a round\n');
+  await store.writeJournal({
+    sessionId: 'crashed',
+    round: 1,
+    createdAt: 0,
+    state: 'pending',
+    files: [
+      { path: 'src/cart.js', before: new Uint8Array(original), beforeHash: await contentHash(original), after: written, afterHash: await contentHash(written) },
+      { path: 'src/new.js', before: undefined, beforeHash: null, after: written, afterHash: await contentHash(written) },
+    ],
+  });
+  await writeFile(join(project, 'src/cart.js'), written);
+  const child = spawnSync(process.execPath, [CLI, 'run', ...TASK, '--root', project, '--test', 'node --test', '--agent-command', `node ${JSON.stringify(AGENT)}`], {
+    cwd: base,
+    env: { ...env, AGENT_LOG: join(base, 'agent.log') },
+    input: 'r\nq\n',
+    encoding: 'utf8',
+  });
+  assert.match(child.stderr, /An interrupted apply was found: round 1 of session crashed \(src\/cart.js, src\/new.js\)/);
+  assert.match(child.stderr, /restored: src\/cart.js/);
+  assert.deepEqual(await readFile(join(project, 'src/cart.js')), original);
+  assert.equal(child.status, 1);
+  assert.equal(lastLine(child.stdout), 'outcome: stopped after 1 rounds');
+  assert.deepEqual(await pendingJournals(store), []);
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSession, type SessionPorts } from '../../../src/core/loop';
+import { restoreCheckpoint, runSession, type SessionPorts } from '../../../src/core/loop';
 import { parseSettings, type Settings } from '../../../src/core/settings';
-import { AgentError } from '../../../src/core/errors';
+import { AgentError, TestRunError } from '../../../src/core/errors';
 import type { AfterTestsDecision, ReviewDecision } from '../../../src/core/session';
 import type { AfterScript, ReviewScript } from './fakes';
 import { bytes, Events, MemoryStore, MemoryWorkspace, report, ScriptedAgent, ScriptedReviewer, ScriptedTests, silentLog, TickingClock } from './fakes';
@@ -376,4 +376,23 @@ test('stop and revert asks before overwriting a file the person changed after th
   assert.equal(s.reviewer.conflicts.length, 1);
   assert.match(s.workspace.get('src/cart.js')!, /later edit/);
   assert.ok(s.events.events.some((e) => e.type === 'warning' && /Kept your later changes to src\/cart.js/.test(e.message)));
+});
+
+test('failed: tests that cannot run end the session as failed, and the history says so', async () => {
+  const s = setUp({ replies: [FIX_TOTAL], reviews: [approve] });
+  s.ports.tests.run = async () => {
+    throw new TestRunError('The test command `npm test` was not found.', 'tests.notFound');
+  };
+  const result = await s.run();
+  assert.deepEqual([result.outcome, result.reason, result.rounds], ['failed', 'The test command `npm test` was not found.', 0]);
+});
+
+test('restoring a checkpoint after the session marks the rounds reverted in the stored history', async () => {
+  const s = setUp({ replies: [FIX_TOTAL, FIX_DISCOUNT], reviews: [approve, approve], afters: [decide({ kind: 'continue' }), decide({ kind: 'stopKeep' })] });
+  await s.run();
+  const restored = await restoreCheckpoint('session-1', 2, s.ports);
+  assert.deepEqual(restored.rounds, [2]);
+  assert.match(s.workspace.get('src/cart.js')!, /sum \+ item\.price/);
+  assert.match(s.workspace.get('src/cart.js')!, /return price \* percent;/);
+  assert.deepEqual((await s.store.load('session-1'))!.rounds.map((r) => r.reverted), [false, true]);
 });

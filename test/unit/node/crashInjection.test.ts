@@ -77,7 +77,7 @@ async function state(root: string): Promise<Record<string, string | undefined>> 
 
 const same = (a: Record<string, string | undefined>, b: Record<string, string | undefined>, path: string) => a[path] === b[path];
 
-test('crash injection: killed between every step of an apply, no file is ever lost', { timeout: 300_000 }, async () => {
+test('crash injection: killed between every step of an apply, no file is ever lost', { timeout: 300_000 }, async (t) => {
   // A dry run counts the steps.
   const dry = await setUp();
   const full = await runChild(dry.root, dry.store, 0);
@@ -133,8 +133,8 @@ test('crash injection: killed between every step of an apply, no file is ever lo
       }
     }
   }
-  process.stdout.write(
-    `# crash injection: ${runs} runs (${full.steps.length} steps × ${REPEATS}), ${lost} files lost, ${mixedStates} runs left a half-applied round, recovered by ${JSON.stringify(recoveries)}\n`,
+  t.diagnostic(
+    `crash injection: ${runs} runs (${full.steps.length} steps × ${REPEATS}), ${lost} files lost, ${mixedStates} runs left a half-applied round, recovered by ${JSON.stringify(recoveries)}`,
   );
   assert.equal(runs, full.steps.length * REPEATS);
   assert.equal(lost, 0);
