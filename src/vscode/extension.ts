@@ -1,15 +1,74 @@
-import type * as vscode from 'vscode';
-import { registerCommand } from './commands';
+import * as vscode from 'vscode';
+import type { SessionStore } from '../core/ports';
+import { createFileSessionStore } from '../node/sessionStore';
+import { registerCommand, shownErrors } from './commands';
+import { DiffDocuments } from './diffDocuments';
+import type { LoopApi } from './loopApi';
 import { Log } from './log';
+import { ReviewPanel } from './reviewPanel';
+import { ApiKeys } from './secrets';
+import { SessionCommands } from './sessionCommands';
+import { SessionController } from './sessionController';
 import { SessionsView } from './sessionsView';
+import { ConfirmedTestCommands } from './start';
+import { TrustGate } from './trust';
+
+/** What the integration tests reach (only outside production mode). */
+export interface TestingApi {
+  readonly controller: SessionController;
+  readonly trust: TrustGate;
+  readonly panel: ReviewPanel;
+  readonly diffs: DiffDocuments;
+  readonly confirmed: ConfirmedTestCommands;
+  readonly shownErrors: readonly string[];
+  /** Replaces the loop and providers (undefined: the real ones). */
+  setLoop(loop: LoopApi | undefined): void;
+  store(): SessionStore;
+}
 
 // activate() only wires: each feature registers its own commands and views.
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): { testing?: TestingApi } {
   const log = new Log();
   context.subscriptions.push(log);
   context.subscriptions.push(registerCommand(log, 'refineLoop.showLog', () => log.show()));
-  context.subscriptions.push(new SessionsView());
-  log.info('extension', `activated (extension host ${process.version})`);
+
+  const trust = new TrustGate(log);
+  const diffs = new DiffDocuments(log);
+  const panel = new ReviewPanel(context.extensionUri, log);
+  const controller = new SessionController(log, trust, diffs, panel);
+  let store: SessionStore | undefined;
+  const getStore = (): SessionStore => (store ??= createFileSessionStore((context.storageUri ?? context.globalStorageUri).fsPath));
+  const sessions = new SessionsView(
+    {
+      live: () => controller.model.list(),
+      isRunning: (sessionId) => controller.isRunning && controller.currentSessionId === sessionId,
+      store: () => getStore(),
+    },
+    log,
+  );
+  let loopOverride: LoopApi | undefined;
+  const realLoop = (): LoopApi | undefined => undefined;
+  const confirmed = new ConfirmedTestCommands(context.workspaceState);
+  const commands = new SessionCommands({ log, controller, sessions, keys: new ApiKeys(context.secrets), confirmed, store: getStore, loop: () => loopOverride ?? realLoop() });
+  // Disposed in reverse: commands before the views and the controller they use.
+  context.subscriptions.push(diffs, panel, controller, sessions, commands);
+  log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
+
+  if (context.extensionMode === vscode.ExtensionMode.Production) return {};
+  return {
+    testing: {
+      controller,
+      trust,
+      panel,
+      diffs,
+      confirmed,
+      shownErrors,
+      setLoop: (loop) => {
+        loopOverride = loop;
+      },
+      store: getStore,
+    },
+  };
 }
 
 export function deactivate(): void {

@@ -1,25 +1,134 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
+import { errorMessage } from '../core/errors';
+import type { SessionStore } from '../core/ports';
+import type { SessionRecord } from '../core/record';
+import type { Log } from './log';
+import type { LiveSession } from './sessionModel';
+import { outcomeLabel } from './sessionModel';
 
 export const SESSIONS_VIEW_ID = 'refineLoop.sessions';
 
-type SessionsNode = never;
+interface RoundInfo {
+  readonly round: number;
+  readonly files: readonly { path: string; status: string; additions: number; deletions: number }[];
+  readonly failing?: number;
+  readonly decision?: string;
+  readonly afterTests?: string;
+  readonly applied: boolean;
+  readonly reverted: boolean;
+}
 
-/** The Sessions view of the activity-bar container. Empty until sessions exist (the welcome view shows then). */
+interface SessionInfo {
+  readonly sessionId: string;
+  readonly task: string;
+  readonly startedAt: number;
+  readonly outcome?: string;
+  readonly reason?: string;
+  readonly running: boolean;
+  readonly rounds: readonly RoundInfo[];
+}
+
+export type SessionsNode =
+  | { readonly kind: 'session'; readonly session: SessionInfo }
+  | { readonly kind: 'round'; readonly session: SessionInfo; readonly round: RoundInfo }
+  | { readonly kind: 'file'; readonly sessionId: string; readonly round: number; readonly path: string; readonly status: string; readonly additions: number; readonly deletions: number };
+
+export interface SessionsSource {
+  live(): readonly LiveSession[];
+  isRunning(sessionId: string): boolean;
+  store(): SessionStore | undefined;
+}
+
+/** The Sessions view: sessions (live ones and those in the store), their rounds, each round's files. */
 export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
   private readonly changed = new vscode.EventEmitter<SessionsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  getTreeItem(element: SessionsNode): vscode.TreeItem {
-    return element;
-  }
-
-  getChildren(): SessionsNode[] {
-    return [];
-  }
+  constructor(
+    private readonly source: SessionsSource,
+    private readonly log: Log,
+  ) {}
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: SessionsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'session': {
+        const { session } = node;
+        const item = new vscode.TreeItem(session.task || '(no task)', session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `session:${session.sessionId}`;
+        item.description = session.running ? 'running' : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
+        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${session.running ? 'Running' : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : 'Ended'}\n\n${session.rounds.length} round(s) · ${session.sessionId}`);
+        item.iconPath = session.running
+          ? new vscode.ThemeIcon('sync~spin')
+          : session.outcome === 'passed'
+            ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+            : new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconFailed'));
+        item.contextValue = session.running ? 'session.running' : 'session';
+        return item;
+      }
+      case 'round': {
+        const { round, session } = node;
+        const additions = round.files.reduce((sum, file) => sum + file.additions, 0);
+        const deletions = round.files.reduce((sum, file) => sum + file.deletions, 0);
+        const item = new vscode.TreeItem(`Round ${round.round}`, round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.id = `round:${session.sessionId}:${round.round}`;
+        const parts = [`+${additions} −${deletions}`];
+        if (round.failing !== undefined) parts.push(`${round.failing} failing`);
+        if (round.decision === 'reject') parts.push('rejected');
+        if (round.reverted) parts.push('reverted');
+        item.description = parts.join(' · ');
+        item.iconPath =
+          round.decision === 'reject' || round.reverted
+            ? new vscode.ThemeIcon('discard')
+            : round.failing === undefined
+              ? new vscode.ThemeIcon('circle-outline')
+              : round.failing === 0
+                ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+                : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+        item.contextValue = `round${round.applied && !round.reverted && !session.running ? '.revertable' : ''}`;
+        item.tooltip = `Round ${round.round}: ${round.files.length} file(s)${round.decision ? `, ${round.decision}` : ''}${round.afterTests ? `, then ${round.afterTests}` : ''}`;
+        return item;
+      }
+      case 'file': {
+        const item = new vscode.TreeItem(vscode.Uri.file(`/${node.path}`), vscode.TreeItemCollapsibleState.None);
+        item.id = `file:${node.sessionId}:${node.round}:${node.path}`;
+        item.label = node.path.split('/').pop();
+        item.description = `${node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) + ' · ' : ''}+${node.additions} −${node.deletions}`;
+        item.contextValue = 'roundFile';
+        item.command = { command: 'refineLoop.openRoundDiff', title: 'Open Round Diff', arguments: [node] };
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: SessionsNode): Promise<SessionsNode[]> {
+    if (!node) return (await this.sessions()).map((session) => ({ kind: 'session' as const, session }));
+    if (node.kind === 'session') return node.session.rounds.map((round) => ({ kind: 'round' as const, session: node.session, round }));
+    if (node.kind === 'round') return node.round.files.map((file) => ({ kind: 'file' as const, sessionId: node.session.sessionId, round: node.round.round, ...file }));
+    return [];
+  }
+
+  async sessions(): Promise<SessionInfo[]> {
+    const result = new Map<string, SessionInfo>();
+    const store = this.source.store();
+    if (store) {
+      try {
+        for (const summary of await store.list()) {
+          const record = await store.load(summary.sessionId);
+          if (record) result.set(record.sessionId, fromRecord(record));
+        }
+      } catch (error) {
+        this.log.warn('sessions', `could not list stored sessions: ${errorMessage(error)}`);
+      }
+    }
+    for (const live of this.source.live()) {
+      result.set(live.sessionId, fromLive(live, this.source.isRunning(live.sessionId)));
+    }
+    return [...result.values()].sort((a, b) => b.startedAt - a.startedAt);
   }
 
   dispose(): void {
@@ -27,12 +136,57 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   }
 }
 
+function fromRecord(record: SessionRecord): SessionInfo {
+  return {
+    sessionId: record.sessionId,
+    task: record.task,
+    startedAt: record.startedAt,
+    outcome: record.outcome,
+    reason: record.reason,
+    running: false,
+    rounds: record.rounds.map((round) => ({
+      round: round.round,
+      files: round.proposal.files,
+      failing: round.tests ? round.tests.summary.failed + round.tests.summary.problems : undefined,
+      decision: round.review?.decision,
+      afterTests: round.afterTests?.decision,
+      applied: round.appliedPatch !== undefined || round.review?.decision === 'approve',
+      reverted: round.reverted,
+    })),
+  };
+}
+
+function fromLive(live: LiveSession, running: boolean): SessionInfo {
+  return {
+    sessionId: live.sessionId,
+    task: live.task,
+    startedAt: live.startedAt,
+    outcome: live.outcome,
+    reason: live.reason,
+    running,
+    rounds: live.rounds.map((round) => ({
+      round: round.round,
+      files: round.files,
+      failing: round.tests ? round.tests.failed + round.tests.problems : undefined,
+      decision: round.decision,
+      afterTests: round.afterTests,
+      applied: round.applied,
+      reverted: round.afterTests === 'reverted' || round.afterTests === 'revertRetry',
+    })),
+  };
+}
+
 export class SessionsView extends Disposable {
   readonly provider: SessionsTreeProvider;
+  readonly treeView: vscode.TreeView<SessionsNode>;
 
-  constructor() {
+  constructor(source: SessionsSource, log: Log) {
     super();
-    this.provider = this._register(new SessionsTreeProvider());
-    this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
+    this.provider = this._register(new SessionsTreeProvider(source, log));
+    this.treeView = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
+  }
+
+  refresh(): void {
+    this.provider.refresh();
   }
 }

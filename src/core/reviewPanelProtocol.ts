@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+// The review panel's messages, in both directions, as zod discriminated unions. The
+// host (src/vscode/reviewPanel.ts) and the browser code (src/webview/main.ts) both
+// check what they receive with these schemas; nothing else crosses the boundary.
+// The host posts only after the panel said `ready`.
+
+export const REVIEW_PANEL_VIEW_TYPE = 'refineLoop.review';
+
+const hunkSchema = z.object({
+  id: z.string(),
+  /** `@@ -a,b +c,d @@` */
+  header: z.string(),
+  /** Lines with their ' ', '+', '-' prefix. */
+  lines: z.array(z.string()),
+});
+
+const panelFileSchema = z.object({
+  path: z.string(),
+  status: z.enum(['added', 'modified', 'deleted', 'renamed']),
+  additions: z.number(),
+  deletions: z.number(),
+  protected: z.boolean(),
+  /** True when the person edited the proposed side in the diff editor. */
+  edited: z.boolean(),
+  hunks: z.array(hunkSchema),
+});
+export type PanelFile = z.infer<typeof panelFileSchema>;
+
+const failureSchema = z.object({
+  name: z.string(),
+  file: z.string().optional(),
+  line: z.number().optional(),
+  message: z.string().optional(),
+});
+
+const failureGroupSchema = z.object({
+  /** What the failures share: the error type and message, or the file. */
+  title: z.string(),
+  failures: z.array(failureSchema),
+});
+
+const testSummarySchema = z.object({ passed: z.number(), failed: z.number(), skipped: z.number(), problems: z.number() });
+
+export const panelPhases = ['idle', 'working', 'review', 'afterTests', 'ended'] as const;
+export type PanelPhase = (typeof panelPhases)[number];
+
+export const panelStateSchema = z.object({
+  sessionId: z.string(),
+  task: z.string(),
+  round: z.number(),
+  maxRounds: z.number(),
+  approvalMode: z.string(),
+  phase: z.enum(panelPhases),
+  /** One line of what is going on now ("Waiting for the agent…"). */
+  status: z.string(),
+  budget: z.object({
+    minutesUsed: z.number(),
+    maxMinutes: z.number(),
+    tokensUsed: z.number(),
+    maxTokens: z.number(),
+  }),
+  proposal: z
+    .object({
+      round: z.number(),
+      summary: z.string(),
+      files: z.array(panelFileSchema),
+      editProblems: z.array(z.object({ file: z.string().optional(), reason: z.string() })),
+    })
+    .optional(),
+  tests: z
+    .object({
+      round: z.number(),
+      summary: testSummarySchema,
+      scope: z.enum(['full', 'selected']),
+      passed: z.boolean(),
+      newlyFailing: z.number(),
+      fixed: z.number(),
+      groups: z.array(failureGroupSchema),
+      problems: z.array(z.object({ kind: z.string(), message: z.string() })),
+      stopReason: z.string().optional(),
+    })
+    .optional(),
+  /** Failing tests after each round's run (round 0: the baseline), for the chart. */
+  history: z.array(z.object({ round: z.number(), failed: z.number(), passed: z.number() })),
+  outcome: z.object({ outcome: z.string(), reason: z.string(), rounds: z.number() }).optional(),
+});
+export type PanelState = z.infer<typeof panelStateSchema>;
+
+/** Host → panel. */
+export const hostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), state: panelStateSchema }),
+  z.object({ type: z.literal('focus'), target: z.enum(['approve', 'continue', 'reason']) }),
+]);
+export type HostMessage = z.infer<typeof hostMessageSchema>;
+
+export const afterTestsChoices = ['continue', 'stopKeep', 'stopRevert', 'revertRetry'] as const;
+
+/** Panel → host. */
+export const panelMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  /** The panel checked and rendered a state (the acknowledgement of a `state` message). */
+  z.object({ type: z.literal('shown'), sessionId: z.string(), round: z.number(), phase: z.enum(panelPhases) }),
+  z.object({
+    type: z.literal('approve'),
+    round: z.number(),
+    /** Hunks the person rejected, with a reason each; every other hunk is kept. */
+    rejectedHunks: z.array(z.object({ path: z.string(), hunkId: z.string(), reason: z.string() })),
+    approveProtected: z.boolean(),
+  }),
+  z.object({ type: z.literal('reject'), round: z.number(), reason: z.string().trim().min(1, 'Say why, so the agent can do better.') }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('afterTests'), round: z.number(), decision: z.enum(afterTestsChoices), reason: z.string().optional() }),
+  z.object({ type: z.literal('openDiff'), path: z.string().optional() }),
+  z.object({ type: z.literal('showLog') }),
+]);
+export type PanelMessage = z.infer<typeof panelMessageSchema>;
+
+/** What the panel keeps with `setState`, for a reload: only the last state it was shown. */
+export const persistedPanelSchema = z.object({ state: panelStateSchema.optional() });
+export type PersistedPanel = z.infer<typeof persistedPanelSchema>;

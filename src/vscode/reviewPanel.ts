@@ -1,0 +1,168 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../core/dispose';
+import {
+  REVIEW_PANEL_VIEW_TYPE,
+  hostMessageSchema,
+  panelMessageSchema,
+  type HostMessage,
+  type PanelMessage,
+  type PanelState,
+} from '../core/reviewPanelProtocol';
+import type { Log } from './log';
+
+/**
+ * The review panel's host side: one webview panel, created on demand or restored after
+ * a reload by the serializer. Messages are zod-checked both ways; the host posts only
+ * after the panel's `ready`, and then always the latest state.
+ */
+export class ReviewPanel extends Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private ready = false;
+  private state: PanelState | undefined;
+  private readonly received = this._register(new vscode.EventEmitter<PanelMessage>());
+  private readonly readyEmitter = this._register(new vscode.EventEmitter<void>());
+  /** A checked message from the panel. */
+  readonly onDidReceiveMessage = this.received.event;
+  /** The panel (re)loaded and got the current state. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  /** Messages the panel sent, newest last (the integration tests read them). */
+  readonly messageLog: PanelMessage[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Log,
+  ) {
+    super();
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(REVIEW_PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          this.log.info('panel', 'review panel restored after a reload');
+          this.attach(panel);
+        },
+      }),
+    );
+    this._register({ dispose: () => this.panel?.dispose() });
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Opens (or reveals) the panel beside the editor. */
+  show(preserveFocus = false, column?: vscode.ViewColumn): void {
+    if (this.panel) {
+      this.panel.reveal(column, preserveFocus);
+      return;
+    }
+    // Beside the diffs, which open in the first column.
+    const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, 'Refine Loop Review', { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
+    this.attach(panel);
+  }
+
+  /** Shows this state now if the panel is ready, else as soon as it is. */
+  setState(state: PanelState | undefined): void {
+    this.state = state;
+    if (this.panel && state) this.panel.title = `Refine Loop: Round ${state.round} of ${state.maxRounds}`;
+    this.flush();
+  }
+
+  post(message: HostMessage): boolean {
+    if (!this.panel || !this.ready) return false;
+    void this.panel.webview.postMessage(hostMessageSchema.parse(message));
+    return true;
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      enableFindWidget: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.detach();
+    this.panel = panel;
+    this.ready = false;
+    panel.webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'refine-loop.svg');
+    panel.webview.html = this.html(panel.webview);
+    this.panelDisposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.handleMessage(raw)),
+      panel.onDidDispose(() => {
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.ready = false;
+          this.detach();
+        }
+      }),
+    );
+  }
+
+  private detach(): void {
+    for (const disposable of this.panelDisposables.splice(0)) disposable.dispose();
+  }
+
+  /** Checks and dispatches one message from the panel; malformed ones are logged and dropped. Returns whether it was accepted. */
+  handleMessage(raw: unknown): boolean {
+    const parsed = panelMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn('panel', `ignored a malformed message from the review panel: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      return false;
+    }
+    const message = parsed.data;
+    this.messageLog.push(message);
+    if (this.messageLog.length > 100) this.messageLog.shift();
+    if (message.type === 'ready') {
+      this.ready = true;
+      this.flush();
+      this.readyEmitter.fire();
+      return true;
+    }
+    this.received.fire(message);
+    return true;
+  }
+
+  private flush(): void {
+    if (this.state) this.post({ type: 'state', state: this.state });
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = makeNonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'review.css'));
+    const csp = [
+      `default-src 'none'`,
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Refine Loop Review</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p class="muted">Loading the review…</p></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}
+
+function makeNonce(): string {
+  const bytes = new Uint8Array(24);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
