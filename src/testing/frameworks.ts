@@ -39,7 +39,8 @@ export function appendArgs(command: Command, args: readonly string[]): Command {
 function insertAfterTestFlag(command: Command, args: readonly string[]): Command {
   if (typeof command === 'string') {
     const quoted = args.map(shellQuote).join(' ');
-    return command.replace(/(^|\s)--test(?=\s|$)/, `$1--test ${quoted}`);
+    // A function, so `$` in the arguments is not read as a replacement pattern.
+    return command.replace(/(^|\s)--test(?=\s|$)/, (_match, space: string) => `${space}--test ${quoted}`);
   }
   const index = command.indexOf('--test');
   if (index < 0) return command;

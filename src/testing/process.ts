@@ -52,10 +52,17 @@ export interface CommandResult {
 /** Variables never passed to a test command: this extension's own, and the model API keys it may hold. */
 export const secretVariablePatterns: readonly RegExp[] = [/^REFINE_LOOP_/i, /^(ANTHROPIC|OPENAI|OPENROUTER)_API_KEY$/i];
 
+/**
+ * Set by node's test runner in the processes it starts; inherited by a test command run
+ * from inside one (this extension's own tests), it would make `node --test` report to a
+ * parent that is not there.
+ */
+const hostOnlyVariables = new Set(['NODE_TEST_CONTEXT']);
+
 export function testEnvironment(base: Readonly<Record<string, string | undefined>>, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || secretVariablePatterns.some((pattern) => pattern.test(name))) continue;
+    if (value === undefined || hostOnlyVariables.has(name) || secretVariablePatterns.some((pattern) => pattern.test(name))) continue;
     env[name] = value;
   }
   // Plain output: no colours, no spinners, no interactive prompts, no watch mode.

@@ -142,14 +142,18 @@ function libraryKind(frame: StackFrame): string {
   return 'libraries';
 }
 
-/** Workspace frames kept, runs of library frames folded into one line. */
+/** Workspace frames kept, each run of library frames folded into one line. */
 export function foldStack(stack: readonly StackFrame[], root?: string, maxWorkspaceFrames = 6): string[] {
   const lines: string[] = [];
-  let folded: { kind: string; count: number } | undefined;
+  let folded: string[] = [];
   let kept = 0;
   const flush = (): void => {
-    if (folded) lines.push(`… ${folded.count} ${folded.count === 1 ? 'frame' : 'frames'} in ${folded.kind}`);
-    folded = undefined;
+    if (folded.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const kind of folded) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    const kinds = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([kind]) => kind);
+    lines.push(`… ${folded.length} ${folded.length === 1 ? 'frame' : 'frames'} in ${kinds.slice(0, 2).join(' and ')}`);
+    folded = [];
   };
   for (const frame of stack) {
     if (frame.inWorkspace && kept < maxWorkspaceFrames) {
@@ -158,12 +162,7 @@ export function foldStack(stack: readonly StackFrame[], root?: string, maxWorksp
       lines.push(frame.function ? `at ${frame.function} (${where})` : `at ${where}`);
       kept++;
     } else {
-      const kind = frame.inWorkspace ? 'more project frames' : libraryKind(frame);
-      if (folded && folded.kind === kind) folded.count++;
-      else {
-        flush();
-        folded = { kind, count: 1 };
-      }
+      folded.push(frame.inWorkspace ? 'more project frames' : libraryKind(frame));
     }
   }
   flush();
@@ -211,19 +210,26 @@ function groupBlock(group: FailureGroup, index: number, total: number, tests: Ma
   const root = input.root;
   const header = `Failure ${index + 1} of ${total}: ${group.errorType}${group.count > 1 ? ` in ${group.count} tests` : ''}${group.location ? ` at ${group.location}` : ''}`;
   const lines = [header];
-  // Every test of the group by name, with its own message when it differs from the example's.
-  for (const id of group.testIds) {
-    const test = tests.get(id)!;
-    const own = test === example ? '' : `: ${oneLine(clean(test.message ?? '', root), 160)}`;
-    lines.push(`  - ${displayName(test)}${test.file && test !== example ? ` (${test.file})` : ''}${own}`);
+  const where = (test: TestCase): string => (test.file ? ` (${test.file}${test.line !== undefined ? `:${test.line}` : ''})` : '');
+  if (group.count === 1) {
+    lines.push(`  Test: ${displayName(example)}${where(example)}`);
+  } else {
+    // Every test of the group by name, with its own message when it differs from the example's.
+    for (const id of group.testIds) {
+      const test = tests.get(id)!;
+      const own = test === example || normaliseMessage(test.message ?? '') === normaliseMessage(example.message ?? '') && test.message === example.message ? '' : `: ${oneLine(clean(test.message ?? '', root), 160)}`;
+      lines.push(`  - ${displayName(test)}${where(test)}${own}`);
+    }
+    lines.push(`  Example: ${displayName(example)}`);
   }
-  lines.push(`  Example: ${displayName(example)}${example.file ? ` (${example.file}${example.line !== undefined ? `:${example.line}` : ''})` : ''}`);
   if (!full) {
     lines.push(indent(oneLine(clean(example.message ?? '', root), 300), '    '));
     return lines.join('\n');
   }
   if (example.message) lines.push(indent(messageBlock(example.message, root), '    '));
-  if (example.expected !== undefined || example.actual !== undefined) {
+  // Expected and actual, unless the message already shows both.
+  const says = (value: string | undefined): boolean => value !== undefined && (example.message ?? '').includes(value);
+  if ((example.expected !== undefined || example.actual !== undefined) && !(says(example.expected) && says(example.actual))) {
     lines.push(`    expected: ${oneLine(clean(example.expected ?? '', root), 300)}`);
     lines.push(`    actual:   ${oneLine(clean(example.actual ?? '', root), 300)}`);
   }
@@ -281,10 +287,12 @@ export function buildFeedback(input: FeedbackInput): Feedback {
   }
   const omitted: FailureGroup[] = [];
   groups.forEach((group, index) => {
+    // Room is kept for the note that names what gets left out.
+    const reserve = index < groups.length - 1 ? 240 : 0;
     const full = groupBlock(group, index, groups.length, tests, input, true);
-    if (omitted.length === 0 && fits(full)) return add(full);
+    if (omitted.length === 0 && fits(full + ' '.repeat(reserve))) return add(full);
     const compact = groupBlock(group, index, groups.length, tests, input, false);
-    if (omitted.length === 0 && fits(compact)) return add(compact);
+    if (omitted.length === 0 && fits(compact + ' '.repeat(reserve))) return add(compact);
     omitted.push(group);
   });
   if (omitted.length > 0) {
