@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { AgentError, CancelledError, errorMessage } from '../core/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
+import type { Settings } from '../core/settings';
+import { createAgent } from '../agents/index';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
 import { checkReply } from '../agents/replyCheck';
 
@@ -165,4 +167,27 @@ export async function pickModelWithQuickPick(models: readonly vscode.LanguageMod
   const items = models.map((model) => ({ label: model.name, description: `${model.vendor} · ${model.family}`, detail: `id ${model.id}, up to ${model.maxInputTokens} input tokens`, model }));
   const picked = await vscode.window.showQuickPick(items, { title: 'Refine Loop: choose a language model', placeHolder: 'Set refineLoop.agent.model to skip this question' });
   return picked?.model;
+}
+
+/**
+ * The agent for the editor's settings: the Language Model API for `vscode-lm`, else the
+ * provider of src/agents with the key from SecretStorage. Fits LoopApi.createAgent.
+ */
+export function createEditorAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent {
+  const timeoutMs = settings['agent.timeoutSeconds'] * 1000;
+  const model = settings['agent.model'].trim() || undefined;
+  if (settings['agent.provider'] === 'vscode-lm') {
+    return createLanguageModelAgent({ model, log, pickModel: pickModelWithQuickPick, timeoutMs });
+  }
+  return createAgent({
+    provider: settings['agent.provider'],
+    model,
+    baseUrl: settings['agent.baseUrl'].trim() || undefined,
+    apiKey,
+    command: settings['agent.command'],
+    commandMode: settings['agent.commandMode'],
+    root,
+    timeoutMs,
+    log,
+  });
 }

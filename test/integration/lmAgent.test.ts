@@ -4,7 +4,8 @@ import { AgentError, CancelledError } from '../../src/core/errors';
 import { buildPrompt } from '../../src/core/prompt';
 import type { AgentProgress, AgentRequest, Logger } from '../../src/core/ports';
 import { EDIT_TOOL_NAME } from '../../src/edits/toolCall';
-import { createLanguageModelAgent } from '../../src/vscode/lmAgent';
+import { parseSettings } from '../../src/core/settings';
+import { createEditorAgent, createLanguageModelAgent } from '../../src/vscode/lmAgent';
 
 // The vscode-lm provider inside the real VS Code host. VS Code 1.100's stable API has
 // no way for a test to register a chat model (registerLanguageModelChatProvider is
@@ -231,5 +232,13 @@ describe('Agent providers: vscode-lm in the real VS Code host', () => {
     assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [empty] }).propose(request(), new AbortController().signal))).code, 'agent.emptyReply');
     const chatty = new TestChatModel('test-1', 'f', 'Test Model', { parts: [text('Looks fine to me.')] });
     assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [chatty] }).propose(request(), new AbortController().signal))).code, 'agent.noEdits');
+  });
+
+  it('creates the agent of the editor settings: vscode-lm, or a provider of src/agents', () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    assert.equal(createEditorAgent(parseSettings({}), root, undefined, silentLog).id, 'vscode-lm');
+    assert.equal(createEditorAgent(parseSettings({ 'agent.model': 'gpt-4o' }), root, undefined, silentLog).id, 'vscode-lm:gpt-4o');
+    assert.equal(createEditorAgent(parseSettings({ 'agent.provider': 'openai-compatible', 'agent.model': 'qwen' }), root, undefined, silentLog).id, 'openai-compatible:qwen');
+    assert.equal(createEditorAgent(parseSettings({ 'agent.provider': 'command', 'agent.command': 'my-agent', 'agent.commandMode': 'worktree' }), root, undefined, silentLog).id, 'command:worktree');
   });
 });
