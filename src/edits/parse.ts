@@ -148,7 +148,9 @@ class ReplyParser {
     if (divider < 0 || end < 0) {
       const missing = divider < 0 ? "no '=======' divider" : "no '>>>>>>> REPLACE' line";
       this.problem({ file: path, block, reason: `Block ${block} is unterminated: '<<<<<<< SEARCH' at reply line ${start + 1} has ${missing} before ${i < lines.length ? `the next block (line ${i + 1})` : 'the end of the reply'}.` });
-      this.consume(start, i);
+      // Leave the next block its path line.
+      const nextPath = i < lines.length ? this.pathAbove(i).line : undefined;
+      this.consume(start, nextPath !== undefined && nextPath > start ? nextPath : i);
       return i;
     }
     this.consume(above.line ?? start, end + 1);

@@ -1,0 +1,158 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matchEdit, type MatchResult } from '../../../src/edits/index';
+
+// The fallback cascade, one level at a time: which level matched, and the lines that result.
+
+const lines = (text: string) => text.split('\n');
+
+function applied(file: string, result: MatchResult): string {
+  assert.equal(result.kind, 'splice', JSON.stringify(result));
+  if (result.kind !== 'splice') return '';
+  const out = lines(file);
+  out.splice(result.start, result.end - result.start, ...result.lines.map((line) => line.text));
+  return out.join('\n');
+}
+
+const file = [
+  'function total(items) {',
+  '  let sum = 0;',
+  '  for (const item of items) {',
+  '    sum += item.price;',
+  '  }',
+  '  return sum;',
+  '}',
+  '',
+  'function label(item) {',
+  '  return `${item.name}: ${item.price}`;',
+  '}',
+].join('\n');
+
+const levels: { name: string; file?: string; search: string; replace: string; level: string; expected: string }[] = [
+  {
+    name: 'exact',
+    search: '    sum += item.price;',
+    replace: '    sum += item.price * item.quantity;',
+    level: 'exact',
+    expected: file.replace('    sum += item.price;', '    sum += item.price * item.quantity;'),
+  },
+  {
+    name: 'trailing whitespace: the file keeps its own trailing spaces on kept lines',
+    file: file.replace('  let sum = 0;', '  let sum = 0;   '),
+    search: '  let sum = 0;\n  for (const item of items) {',
+    replace: '  let sum = 0;\n  for (const item of items ?? []) {',
+    level: 'trailing-whitespace',
+    expected: file.replace('  let sum = 0;', '  let sum = 0;   ').replace('of items)', 'of items ?? [])'),
+  },
+  {
+    name: 'indentation drift: the replacement is re-indented to the file',
+    search: 'for (const item of items) {\n  sum += item.price;\n}',
+    replace: 'for (const item of items) {\n  if (item.free) continue;\n  sum += item.price;\n}',
+    level: 'indentation',
+    expected: file.replace('    sum += item.price;', '    if (item.free) continue;\n    sum += item.price;'),
+  },
+  {
+    name: 'tabs in the file, spaces in the reply',
+    file: file.replace(/^( +)/gm, (spaces) => '\t'.repeat(spaces.length / 2)),
+    search: '    for (const item of items) {\n        sum += item.price;\n    }',
+    replace: '    for (const item of items) {\n        sum += item.price;\n        count++;\n    }',
+    level: 'indentation',
+    expected: file.replace(/^( +)/gm, (spaces) => '\t'.repeat(spaces.length / 2)).replace('\t\tsum += item.price;', '\t\tsum += item.price;\n\t\tcount++;'),
+  },
+  {
+    name: 'smart quotes and an em dash the model typed',
+    file: "const note = 'total - before tax';\nconst x = 1;",
+    search: 'const note = \u2018total \u2014 before tax\u2019;',
+    replace: 'const note = \u2018total \u2014 after tax\u2019;',
+    level: 'unicode',
+    expected: "const note = 'total - after tax';\nconst x = 1;",
+  },
+  {
+    name: 'elision: the elided lines stay as they are',
+    search: 'function total(items) {\n  let sum = 0;\n  // ... existing code ...\n  return sum;\n}',
+    replace: 'function total(items) {\n  let sum = 0n;\n  // ... existing code ...\n  return Number(sum);\n}',
+    level: 'elision',
+    expected: file.replace('let sum = 0;', 'let sum = 0n;').replace('return sum;', 'return Number(sum);'),
+  },
+  {
+    name: 'fuzzy: a context line changed since, and the change is kept',
+    file: file.replace('  return sum;', '  return sum; // in cents'),
+    search: '  for (const item of items) {\n    sum += item.price;\n  }\n  return sum;\n}',
+    replace: '  for (const item of items) {\n    sum += item.price * 100;\n  }\n  return sum;\n}',
+    level: 'fuzzy',
+    expected: file.replace('  return sum;', '  return sum; // in cents').replace('sum += item.price;', 'sum += item.price * 100;'),
+  },
+];
+
+test('each level of the cascade matches what the earlier ones cannot', () => {
+  for (const sample of levels) {
+    const before = sample.file ?? file;
+    const result = matchEdit(lines(before), lines(sample.search), lines(sample.replace));
+    assert.equal(result.kind === 'splice' ? result.level : result.kind, sample.level, `${sample.name}: ${JSON.stringify(result)}`);
+    assert.equal(applied(before, result), sample.expected, sample.name);
+  }
+});
+
+test('two equally good candidates are a rejection naming both, never the first', () => {
+  const twice = `${file}\n\n${file}`;
+  const result = matchEdit(lines(twice), lines('  return sum;\n}'), lines('  return sum + 1;\n}'));
+  assert.equal(result.kind, 'ambiguous');
+  if (result.kind !== 'ambiguous') return;
+  assert.deepEqual(
+    result.candidates.map((c) => c.line),
+    [6, 18],
+  );
+  assert.match(result.candidates[0]!.context, /^ 3: {3}for \(const item of items\) \{\n 4: {5}sum \+= item.price;\n 5: {3}\}\n 6\| {3}return sum;\n 7\| \}\n 8: \n 9: function label/);
+});
+
+test('a line hint picks the nearer of identical candidates, and a tie stays a rejection', () => {
+  const twice = `${file}\n\n${file}`;
+  const near = matchEdit(lines(twice), lines('  return sum;\n}'), lines('  return sum + 1;\n}'), 15);
+  assert.equal(near.kind === 'splice' && near.start, 17);
+  const tie = matchEdit(lines(twice), lines('  return sum;\n}'), lines('  return sum + 1;\n}'), 11);
+  assert.equal(tie.kind, 'ambiguous');
+});
+
+test('an edit already present is recognised, also when REPLACE contains SEARCH', () => {
+  const done = file.replace('    sum += item.price;', '    sum += item.price * item.quantity;');
+  const changed = matchEdit(lines(done), lines('    sum += item.price;'), lines('    sum += item.price * item.quantity;'));
+  assert.deepEqual(changed, { kind: 'already', level: 'exact' });
+  const inserted = file.replace('  let sum = 0;', '  let sum = 0;\n  let count = 0;');
+  const grown = matchEdit(lines(inserted), lines('  let sum = 0;'), lines('  let sum = 0;\n  let count = 0;'));
+  assert.equal(grown.kind, 'already');
+});
+
+test('rejections say why, with the closest candidate and its context', () => {
+  const missing = matchEdit(lines(file), lines('function totl(itms) {\n  let summ = 0;\n  while (true) {'), lines('x'));
+  assert.equal(missing.kind, 'missing');
+  if (missing.kind !== 'missing') return;
+  assert.match(missing.reason, /does not match the file/);
+  assert.equal(missing.candidates[0]?.line, 1);
+  assert.ok(missing.candidates[0]!.similarity > 0.5 && missing.candidates[0]!.similarity < 0.8);
+
+  const stale = matchEdit(lines(file.replace('sum += item.price;', 'sum += item.cost;')), lines('  let sum = 0;\n  for (const item of items) {\n    sum += item.price;\n  }\n  return sum;'), lines('  let sum = 0;\n  for (const item of items) {\n    sum += item.price * 2;\n  }\n  return sum;'));
+  assert.equal(stale.kind, 'missing');
+  if (stale.kind === 'missing') assert.match(stale.reason, /which the edit removes or changes, differs from the file's line 4 .*the file changed since/);
+
+  const blank = matchEdit(lines(file), ['', '  '], ['x']);
+  assert.equal(blank.kind === 'missing' && /only blank lines/.test(blank.reason), true);
+
+  const elidingReplace = matchEdit(lines(file), lines('  let sum = 0;'), lines('  let sum = 0;\n  // ... rest of the code unchanged ...'));
+  assert.equal(elidingReplace.kind === 'missing' && /REPLACE has an elision comment/.test(elidingReplace.reason), true);
+
+  const unevenElision = matchEdit(lines(file), lines('function total(items) {\n...\n}'), lines('function total(items) {\n  return 0;\n}'));
+  assert.equal(unevenElision.kind === 'missing' && /SEARCH has 1 elision line\(s\).*REPLACE has 0/.test(unevenElision.reason), true);
+});
+
+test('fuzzy matching stays inside the window around a line hint', () => {
+  const long = [...Array.from({ length: 200 }, (_, i) => `const filler${i} = ${i};`), ...lines(file.replace('  return sum;', '  return sum; // cents'))].join('\n');
+  const search = lines('  for (const item of items) {\n    sum += item.price;\n  }\n  return sum;\n}');
+  const replace = lines('  for (const item of items) {\n    sum += item.price * 2;\n  }\n  return sum;\n}');
+  assert.equal(matchEdit(lines(long), search, replace, 202).kind, 'splice');
+  const far = matchEdit(lines(long), search, replace, 10);
+  assert.equal(far.kind, 'missing');
+  if (far.kind === 'missing') {
+    assert.match(far.reason, /within 40 lines of line 11/);
+    assert.equal(far.candidates[0]?.line, 203);
+  }
+});
