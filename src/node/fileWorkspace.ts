@@ -1,6 +1,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PathError } from '../core/errors';
+import { guardPath } from '../edits/pathGuard';
 import { contentHash } from '../core/hash';
 import type { CommitResult, FileWrite, Workspace } from '../core/ports';
 import { type StepHook, syncFolder, writeTemp } from './atomicFile';
@@ -35,18 +36,8 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
 
   /** The absolute path of a workspace-relative one, or PathError (outside, `.git/`, NUL, symlink escape). */
   async function resolvePath(path: string): Promise<string> {
-    const normalised = path.replace(/\\/g, '/');
-    const segments = normalised.split('/');
-    if (
-      normalised === '' ||
-      normalised.includes('\0') ||
-      isAbsolute(path) ||
-      /^[a-zA-Z]:/.test(normalised) ||
-      segments.some((segment) => segment === '..') ||
-      segments[0] === '.git'
-    ) {
-      throw new PathError(`'${path}' is not a workspace-relative path inside the workspace (no '..', no absolute path, nothing in .git/).`, path);
-    }
+    // Lexical checks (`..`, absolute, NUL, device names, .git/) are the edit engine's path guard.
+    const segments = guardPath(path).split('/');
     const absolute = resolve(absoluteRoot, ...segments);
     if (!isInside(absoluteRoot, absolute)) throw new PathError(`'${path}' resolves outside the workspace.`, path);
     realRoot ??= await realpath(absoluteRoot);

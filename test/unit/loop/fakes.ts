@@ -159,7 +159,7 @@ export const silentLog: Logger = { info() {}, warn() {}, error() {} };
 export class TickingClock {
   constructor(
     public time = 1_700_000_000_000,
-    private readonly step = 1000,
+    public step = 1000,
   ) {}
   now = () => (this.time += this.step);
 }

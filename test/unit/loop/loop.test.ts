@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { restoreCheckpoint, runSession, type SessionPorts } from '../../../src/core/loop';
 import { parseSettings, type Settings } from '../../../src/core/settings';
 import { AgentError, TestRunError } from '../../../src/core/errors';
-import type { AfterTestsDecision, ReviewDecision } from '../../../src/core/session';
+import { sessionEventSchema, type AfterTestsDecision, type ReviewDecision } from '../../../src/core/session';
 import type { AfterScript, ReviewScript } from './fakes';
 import { bytes, Events, MemoryStore, MemoryWorkspace, report, ScriptedAgent, ScriptedReviewer, ScriptedTests, silentLog, TickingClock } from './fakes';
 
@@ -126,6 +126,7 @@ test('review each round: approve, continue, approve, stop and keep at green → 
     'afterTestsDecided',
     'sessionEnded',
   ]);
+  for (const event of s.events.events) assert.deepEqual(sessionEventSchema.parse(event), event, 'every event matches the shared schema');
 });
 
 test('reject with a reason: nothing is written and the reason reaches the agent', async () => {
@@ -395,4 +396,14 @@ test('restoring a checkpoint after the session marks the rounds reverted in the 
   assert.match(s.workspace.get('src/cart.js')!, /sum \+ item\.price/);
   assert.match(s.workspace.get('src/cart.js')!, /return price \* percent;/);
   assert.deepEqual((await s.store.load('session-1'))!.rounds.map((r) => r.reverted), [false, true]);
+});
+
+test('time limit: no round starts once maxMinutes have passed', async () => {
+  const s = setUp({ replies: [WRONG_DISCOUNT, FIX_TOTAL], reviews: [approve, approve], afters: [decide({ kind: 'continue' })], settings: { maxMinutes: 1 } });
+  (s.ports.clock as TickingClock).step = 20_000;
+  const result = await s.run();
+  assert.equal(result.outcome, 'limitReached');
+  assert.match(result.reason, /1 minutes/);
+  assert.equal(s.agent.requests.length, 1);
+  assert.match(s.reviewer.afters[0]!.stopReason!, /1 minutes/, 'the gate of the last round already said why');
 });

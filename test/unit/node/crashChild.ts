@@ -1,7 +1,8 @@
 // The child process of the crash-injection test: applies one round (journal, atomic
-// writes, commit mark) to a real folder and pauses forever at step N, where the
-// parent kills it with SIGKILL. Usage: node crashChild.js ROOT STORE N (0: no pause).
-import { applyJournaled, imagesOf } from '../../../src/core/checkpoints';
+// writes, commit mark) to a real folder, or restores its checkpoint, and pauses
+// forever at step N, where the parent kills it with SIGKILL.
+// Usage: node crashChild.js ROOT STORE N [apply|restore] (N 0: no pause).
+import { applyJournaled, imagesOf, restoreCheckpoint } from '../../../src/core/checkpoints';
 import type { FileChange } from '../../../src/core/model';
 import { createFileSessionStore } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
@@ -26,7 +27,7 @@ export const preFiles: Record<string, string> = {
 };
 
 async function main(): Promise<void> {
-  const [root, storeFolder, crashAtText] = process.argv.slice(2);
+  const [root, storeFolder, crashAtText, mode = 'apply'] = process.argv.slice(2);
   const crashAt = Number(crashAtText);
   let count = 0;
   const step = async (name: string) => {
@@ -40,6 +41,13 @@ async function main(): Promise<void> {
   };
   const workspace = createFileWorkspace(root!, { onStep: step });
   const store = createFileSessionStore(storeFolder!, { onStep: step });
+  if (mode === 'restore') {
+    const refuse = () => Promise.reject(new Error('no gate is expected while restoring'));
+    await step('start');
+    const restored = await restoreCheckpoint(CRASH_SESSION, 1, { workspace, store, reviewer: { review: refuse, afterTests: refuse, resolveConflict: refuse }, log: { info() {}, warn() {}, error() {} } });
+    process.stdout.write(`done ${count} ${restored.restored.length}\n`);
+    return;
+  }
   const changes: FileChange[] = [];
   for (const [path, after] of Object.entries(roundEdits)) {
     const before = await workspace.read(path);

@@ -28,9 +28,9 @@ const noConflicts: Reviewer = {
 };
 const log = { info() {}, warn() {}, error() {} };
 
-function runChild(root: string, store: string, crashAt: number): Promise<{ steps: string[]; killed: boolean; done: boolean }> {
+function runChild(root: string, store: string, crashAt: number, mode: 'apply' | 'restore' = 'apply'): Promise<{ steps: string[]; killed: boolean; done: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, root, store, String(crashAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, root, store, String(crashAt), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     const steps: string[] = [];
     let killed = false;
     let done = false;
@@ -140,4 +140,43 @@ test('crash injection: killed between every step of an apply, no file is ever lo
   assert.equal(lost, 0);
   assert.ok(mixedStates > 0, 'some kills must land between two files of the round, or the test proves little');
   assert.ok(recoveries.restore > 0 && recoveries.rollForward > 0 && recoveries.checkpoint > 0);
+});
+
+test('crash injection: killed between every step of a restore, running it again finishes it', { timeout: 300_000 }, async (t) => {
+  const dry = await setUp();
+  await runChild(dry.root, dry.store, 0, 'apply');
+  const full = await runChild(dry.root, dry.store, 0, 'restore');
+  assert.deepEqual(await state(dry.root), { ...preFiles, 'src/new/d.js': undefined });
+  await rm(dry.base, { recursive: true, force: true });
+  assert.ok(full.steps.length >= 10, `expected every step to be reported, got ${full.steps.join(', ')}`);
+
+  let runs = 0;
+  let lost = 0;
+  const repeats = Math.max(1, Math.floor(REPEATS / 3));
+  for (let crashAt = 1; crashAt <= full.steps.length; crashAt++) {
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const { base, root, store: storeFolder } = await setUp();
+      try {
+        await runChild(root, storeFolder, 0, 'apply');
+        const child = await runChild(root, storeFolder, crashAt, 'restore');
+        assert.equal(child.killed, true);
+        runs++;
+        const afterCrash = await state(root);
+        const neither = paths.filter((path) => !same(afterCrash, preFiles, path) && !same(afterCrash, postFiles, path));
+        lost += neither.length;
+        assert.deepEqual(neither, [], `after a kill at restore step ${crashAt} (${child.steps.at(-1)})`);
+        const workspace = createFileWorkspace(root);
+        await restoreCheckpoint(CRASH_SESSION, 1, { workspace, store: createFileSessionStore(storeFolder), reviewer: noConflicts, log });
+        await workspace.sweepTemps(paths);
+        const recovered = await state(root);
+        const wrong = paths.filter((path) => !same(recovered, preFiles, path));
+        lost += wrong.length;
+        assert.deepEqual(wrong, [], `after restoring again from a kill at restore step ${crashAt}`);
+      } finally {
+        await rm(base, { recursive: true, force: true });
+      }
+    }
+  }
+  t.diagnostic(`crash injection during restore: ${runs} runs (${full.steps.length} steps × ${repeats}), ${lost} files lost`);
+  assert.equal(lost, 0);
 });
