@@ -31,15 +31,6 @@ export class SseParser {
     return events;
   }
 
-  /** Ends the stream: a last event not followed by a blank line is dropped, as the standard says. */
-  end(): { pendingText: boolean } {
-    const pendingText = this.buffer.trim() !== '' || this.sawData;
-    this.buffer = '';
-    this.dataLines = [];
-    this.sawData = false;
-    return { pendingText };
-  }
-
   private line(line: string): ServerSentEvent | undefined {
     if (line === '') {
       if (!this.sawData) {
