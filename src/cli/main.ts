@@ -15,6 +15,9 @@ export type Subcommand = (args: string[], io: CliIo) => Promise<number>;
 
 const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   run: { summary: 'run a refinement session: the agent proposes, the tests judge, you approve each round', load: async () => (await import('./run.js')).run },
+  sessions: { summary: 'list the sessions of a project', load: async () => (await import('./run.js')).sessions },
+  report: { summary: 'print a session as a Markdown report', load: async () => (await import('./run.js')).report },
+  restore: { summary: "undo a session's round and every later one", load: async () => (await import('./run.js')).restore },
   feedback: { summary: 'run the tests and print the feedback an agent would get', load: async () => (await import('./feedback.js')).feedback },
   apply: { summary: "apply an agent's reply (edit blocks or a diff) to the files, all or nothing", load: async () => (await import('./apply.js')).apply },
 };

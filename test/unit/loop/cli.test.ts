@@ -78,6 +78,25 @@ test('cli run: fails first, passes after the second proposal, exit 0 and the rep
     assert.match(text, /## Round 2[\s\S]*Tests: green: 3 passed, 0 failed/);
     assert.match(text, /\*\*passed\*\* after 2 rounds/);
   }
+
+  // Afterwards: the session is listed, its report printed again, and round 2 undone.
+  const sessionId = /^# Refine Loop session (\S+)$/m.exec(run.stdout)![1]!;
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--root', run.project], { encoding: 'utf8', env, input: '' });
+  const listed = cli('sessions');
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`^${sessionId} .* 2 round\\(s\\) {2}passed {2}Make the cart tests pass$`, 'm'));
+  const again = cli('report', sessionId);
+  assert.equal(again.stdout, report);
+  const restored = cli('restore', sessionId, '2');
+  assert.equal(restored.status, 0, restored.stderr);
+  assert.match(restored.stdout, /undid round 2: restored src\/cart.js/);
+  const cart = await readFile(join(run.project, 'src/cart.js'), 'utf8');
+  assert.match(cart, /sum \+ item\.price/, 'round 1 stays');
+  assert.match(cart, /Math\.round\(price \* percent\)/, 'round 2 is undone');
+  assert.match(cli('report', sessionId).stdout, /## Round 2 \(reverted\)/);
+  assert.equal(cli('restore', sessionId, '2').status, 1, 'nothing left to restore');
+  assert.equal(cli('report', 'no-such-session').status, 1);
+  assert.equal(cli('restore', sessionId, 'two').status, 2);
 });
 
 test('cli run: a rejection with a reason reaches the agent, q stops, exit 1, nothing written', { timeout: 120_000 }, async (t) => {
