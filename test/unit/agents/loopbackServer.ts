@@ -79,20 +79,31 @@ export function sendJson(response: http.ServerResponse, status: number, body: un
   response.end(JSON.stringify(body));
 }
 
-/** Writes `prefix`, then `bytes` of SSE frames made by `frame`, stopping early when the client goes away. */
-export async function writeHuge(response: http.ServerResponse, bytes: number, prefix: string, frame: (text: string) => string): Promise<number> {
+/**
+ * Writes `prefix`, then up to `bytes` of SSE frames made by `frame`, stopping early when
+ * the client goes away. `progress` tells, at any time, how much was written and whether
+ * the writing is over.
+ */
+export async function writeHuge(
+  response: http.ServerResponse,
+  bytes: number,
+  prefix: string,
+  frame: (text: string) => string,
+  progress: { written: number; done: boolean },
+): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream' });
   response.write(prefix);
   const piece = 'y'.repeat(60 * 1024);
-  let written = 0;
-  while (written < bytes && !response.destroyed) {
+  while (progress.written < bytes && !response.destroyed) {
     const ok = response.write(frame(piece));
-    written += piece.length;
-    if (!ok) await new Promise<void>((resolve) => {
-      response.once('drain', resolve);
-      response.once('close', resolve);
-    });
+    progress.written += piece.length;
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+    }
   }
   if (!response.destroyed) response.end();
-  return written;
+  progress.done = true;
 }
