@@ -114,8 +114,7 @@ export class DiffDocuments extends Disposable implements vscode.FileSystemProvid
   }
 
   async openDiff(sessionId: string, round: number, path: string, options?: vscode.TextDocumentShowOptions): Promise<void> {
-    const entries = this.rounds.get(key(sessionId, round));
-    const title = `${path} (Round ${round}: ${entries?.writable ? 'proposed, editable' : 'proposed'})`;
+    const title = `${path} (Round ${round} proposal)`;
     await vscode.commands.executeCommand('vscode.diff', this.beforeUri(sessionId, round, path), this.proposalUri(sessionId, round, path), title, options);
   }
 

@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
+import { exportReport, runSession } from '../core/loop';
 import type { SessionStore } from '../core/ports';
 import { createFileSessionStore } from '../node/sessionStore';
+import { detectTestCommand } from '../testing/detect';
+import { createTestRunner } from '../testing/runner';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
 import type { LoopApi } from './loopApi';
+import { createEditorAgent } from './lmAgent';
 import { Log } from './log';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
@@ -47,9 +51,9 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
     log,
   );
   let loopOverride: LoopApi | undefined;
-  const realLoop = (): LoopApi | undefined => undefined;
+  const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
-  const commands = new SessionCommands({ log, controller, sessions, keys: new ApiKeys(context.secrets), confirmed, store: getStore, loop: () => loopOverride ?? realLoop() });
+  const commands = new SessionCommands({ log, controller, sessions, keys: new ApiKeys(context.secrets), confirmed, store: getStore, loop: () => loopOverride ?? realLoop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);

@@ -119,7 +119,7 @@ export class SessionController extends Disposable implements Reviewer {
             this.model.apply(sessionId, { type: 'sessionEnded', outcome: result.outcome, rounds: result.rounds, reason: result.reason }, Date.now());
           }
           this.ended.fire(result);
-          const summary = `Refine Loop: ${outcomeLabel(result.outcome)} after ${result.rounds} round${result.rounds === 1 ? '' : 's'}. ${result.reason}`;
+          const summary = `Refine Loop: ${outcomeLabel(result.outcome)} after ${result.rounds} round${result.rounds === 1 ? '' : 's'}${result.reason ? `: ${result.reason}` : ''}.`;
           if (result.outcome === 'passed') void vscode.window.showInformationMessage(summary);
           else void vscode.window.showWarningMessage(summary);
           return result;

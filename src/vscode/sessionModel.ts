@@ -41,6 +41,8 @@ export interface LiveSession {
   endedAt?: number;
   outcome?: string;
   reason?: string;
+  /** Rounds the loop counted at the end. */
+  roundsDone?: number;
   baseline?: TestSummary;
   tokens: number;
   phase: PanelPhase;
@@ -140,11 +142,16 @@ export class SessionModel {
       }
       case 'testsStarted':
         session.phase = 'working';
-        session.status = `Round ${event.round}: running the tests…`;
+        session.status = event.round === 0 ? 'Running the tests once before the first round…' : `Round ${event.round}: running the tests…`;
         break;
       case 'testOutput':
         return; // too frequent for the views; the log has it
       case 'testsFinished': {
+        if (event.round === 0) {
+          // The baseline run: not a round (baselineFinished follows).
+          session.baseline = event.summary;
+          break;
+        }
         const round = this.round(session, event.round);
         round.tests = event.summary;
         round.testsScope = event.scope;
@@ -170,6 +177,7 @@ export class SessionModel {
       case 'sessionEnded':
         session.outcome = event.outcome;
         session.reason = event.reason;
+        session.roundsDone = event.rounds;
         session.endedAt = now;
         session.phase = 'ended';
         session.status = `${outcomeLabel(event.outcome)}: ${event.reason}`;
@@ -254,7 +262,7 @@ export class SessionModel {
         : undefined,
       tests: testsRound?.roundView ? panelTests(testsRound.roundView, testsRound) : undefined,
       history,
-      outcome: session.outcome ? { outcome: session.outcome, reason: session.reason ?? '', rounds: session.rounds.length } : undefined,
+      outcome: session.outcome ? { outcome: session.outcome, reason: session.reason ?? '', rounds: session.roundsDone ?? session.rounds.length } : undefined,
     };
   }
 

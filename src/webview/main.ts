@@ -75,7 +75,7 @@ function render(): void {
   app.append(header(state));
   if (restored) app.append(h('p', { className: 'notice', role: 'status' }, 'Restored after a reload. The buttons come back when the session is live again.'));
   if (state.outcome) app.append(outcomeBanner(state));
-  app.append(gate(state));
+  else app.append(gate(state));
   if (state.proposal) app.append(proposalSection(state));
   if (state.tests) app.append(testsSection(state));
   if (state.history.length > 0) app.append(chartSection(state));
@@ -85,7 +85,7 @@ function render(): void {
 function header(current: PanelState): HTMLElement {
   const { budget } = current;
   const budgetParts = [`${budget.minutesUsed} min${budget.maxMinutes ? ` of ${budget.maxMinutes}` : ''}`];
-  budgetParts.push(`${budget.tokensUsed.toLocaleString()} tokens${budget.maxTokens ? ` of ${budget.maxTokens.toLocaleString()}` : ''}`);
+  if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(`${budget.tokensUsed.toLocaleString()} tokens${budget.maxTokens ? ` of ${budget.maxTokens.toLocaleString()}` : ''}`);
   return h(
     'header',
     { className: 'header' },
@@ -102,8 +102,8 @@ function outcomeBanner(current: PanelState): HTMLElement {
     'section',
     { className: `outcome ${good ? 'good' : 'bad'}`, id: 'outcome', 'data-outcome': outcome.outcome },
     h('strong', {}, good ? 'Passed' : outcomeText(outcome.outcome)),
-    ` after ${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}. `,
-    outcome.reason,
+    ` after ${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}`,
+    outcome.reason ? `: ${outcome.reason}.` : '.',
   );
 }
 
@@ -126,6 +126,7 @@ function gate(current: PanelState): HTMLElement {
       'section',
       { className: 'gate', 'aria-label': 'Review decision' },
       h('h2', {}, 'Review this proposal'),
+      h('p', { className: 'muted hint' }, 'Keep or reject each hunk below. You can also edit the proposed side in the diff editor before approving: the agent is told what you changed.'),
       protectedFiles.length > 0 &&
         h(
           'label',

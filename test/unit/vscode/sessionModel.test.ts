@@ -10,6 +10,7 @@ test('the model follows the events of a session into the panel state: rounds, to
   const model = new SessionModel();
   const t0 = 1_000_000;
   model.apply('s1', { type: 'sessionStarted', sessionId: 's1', task: 'fix', approvalMode: 'reviewEachRound', maxRounds: 4 }, t0);
+  model.apply('s1', { type: 'testsFinished', round: 0, summary: { passed: 1, failed: 2, skipped: 0, problems: 0 }, scope: 'full', newlyFailing: 0, fixed: 0 }, t0);
   model.apply('s1', { type: 'baselineFinished', summary: { passed: 1, failed: 2, skipped: 0, problems: 0 } }, t0);
   model.apply('s1', { type: 'roundStarted', round: 1 }, t0);
   model.apply('s1', { type: 'proposalReady', round: 1, files: [{ path: 'a.js', status: 'modified', additions: 1, deletions: 1 }], editProblems: 0, protectedPaths: [], tokens: { input: 100, output: 20 } }, t0);
@@ -40,6 +41,7 @@ test('the model follows the events of a session into the panel state: rounds, to
     { round: 1, failed: 0, passed: 3 },
   ]);
   assert.deepEqual(state.outcome, { outcome: 'passed', reason: 'green', rounds: 1 });
+  assert.deepEqual(model.get('s1')!.rounds.map((round) => round.round), [1], 'the baseline run is not a round');
   assert.equal(state.budget.minutesUsed, 3, 'the clock stops at the end');
 });
 

@@ -1,0 +1,317 @@
+#!/usr/bin/env node
+// End to end: Playwright drives the real VS Code workbench (code-server 1.100, headless
+// Chromium) through one whole loop on a copy of the demo project, with the scripted
+// `command` agent of test/fixtures/e2e/agent.js:
+//   Start → the diff shown → Reject with a reason → a revised proposal → Approve →
+//   tests fail → Continue → Approve → tests pass → outcome `passed`,
+// then checks the files on disk and runs the demo's tests itself. Screenshots of the
+// review panel and the diff editor go to test-results/e2e/. The server and the browser
+// this script starts are always ended.
+//
+// Usage: node scripts/run-e2e.mjs [--headed] [--keep]
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromiumArgs, chromiumPath, codeServerEntry } from './vscode-host-paths.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const headed = process.argv.includes('--headed');
+const keep = process.argv.includes('--keep');
+const artifacts = join(root, 'test-results', 'e2e');
+const started = Date.now();
+const STEP_TIMEOUT = 60_000;
+
+function log(message) {
+  process.stderr.write(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+}
+
+const cleanups = [];
+let cleaning = false;
+async function cleanup() {
+  if (cleaning) return;
+  cleaning = true;
+  for (const step of cleanups.reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      log(`cleanup: ${error.message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+function killGroup(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const done = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      resolvePromise();
+    }, 3000);
+    child.once('exit', () => {
+      clearTimeout(done);
+      resolvePromise();
+    });
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      clearTimeout(done);
+      resolvePromise();
+    }
+  });
+}
+
+function startCodeServer(folder, userDataDir, extensionsDir, env) {
+  const child = spawn(
+    process.execPath,
+    [codeServerEntry(), '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, folder],
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  cleanups.push(() => killGroup(child));
+  return new Promise((resolvePromise, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`code-server did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited early (${code ?? signal}):\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+async function main() {
+  if (!existsSync(codeServerEntry())) {
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'provision-vscode-host.mjs')], { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error('provisioning the VS Code test host failed');
+  }
+  if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'dist', 'webview.js'))) throw new Error('build first: npm run build');
+  const { chromium } = await import('playwright-core');
+
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'refine-loop-e2e-'));
+  if (!keep) cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+  const workspace = join(scratch, 'demo');
+  cpSync(join(root, 'demo'), workspace, { recursive: true, filter: (source) => !source.includes('node_modules') });
+  const agentLog = join(scratch, 'agent-calls.log');
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'refineLoop.agent.provider': 'command',
+        'refineLoop.agent.command': `"${process.execPath}" "${join(root, 'test', 'fixtures', 'e2e', 'agent.js')}"`,
+        'refineLoop.agent.commandMode': 'reply',
+        'refineLoop.test.command': 'node --test',
+        'refineLoop.maxRounds': 5,
+      },
+      null,
+      2,
+    ),
+  );
+  const originalCart = readFileSync(join(workspace, 'src', 'cart.js'), 'utf8');
+  const userDataDir = join(scratch, 'user-data');
+  const extensionsDir = join(scratch, 'extensions');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'window.commandCenter': false }, null, 2),
+  );
+  const env = {
+    ...process.env,
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
+    REFINE_LOOP_E2E_LOG: agentLog,
+  };
+  const url = await startCodeServer(workspace, userDataDir, extensionsDir, env);
+  const host = new URL(url).host;
+  log(`code-server at ${url}, workspace ${workspace}`);
+
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: !headed });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  cleanups.unshift(async () => {
+    // First of the cleanups to run last: keep a picture of where a failure happened.
+    if (process.exitCode) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => undefined);
+  });
+
+  const payload = [['extensionDevelopmentPath', `vscode-remote://${host}${root}`], ['skipWelcome', 'true']];
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.locator('.monaco-workbench').waitFor();
+  await page.locator('.statusbar').waitFor();
+  log('workbench ready');
+
+  const quickInput = page.locator('.quick-input-widget');
+  const quickInputBox = page.locator('.quick-input-widget .quick-input-box input');
+
+  async function runCommand(title) {
+    await page.keyboard.press('F1');
+    await quickInputBox.waitFor();
+    await quickInputBox.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor();
+    await page.keyboard.press('Enter');
+  }
+
+  // Open src/cart.js (the scope: the active file).
+  await page.keyboard.press('Control+P');
+  await quickInputBox.waitFor();
+  await quickInputBox.fill('cart.js');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'cart.js' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab', { hasText: 'cart.js' }).first().waitFor();
+  log('opened src/cart.js');
+
+  // Start: the task, the scope, the test command confirmed.
+  await runCommand('Refine Loop: Start');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'the task' }).waitFor();
+  await quickInputBox.fill('Make the cart tests pass');
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'what the agent sees' }).waitFor();
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Active file' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'confirm the test command' }).waitFor();
+  check((await quickInputBox.inputValue()) === 'node --test', 'the test command is offered for confirmation');
+  await page.keyboard.press('Enter');
+  await quickInput.waitFor({ state: 'hidden' });
+  log('started');
+
+  const panel = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  const badge = panel.locator('#round-badge');
+
+  async function clearNotifications() {
+    await runCommand('Notifications: Clear All Notifications');
+    await quickInput.waitFor({ state: 'hidden' });
+  }
+  const panelFrame = page.locator('iframe.webview.ready');
+
+  // Round 1: the diff editor shows the proposal; reject it with a reason.
+  await page.locator('.monaco-diff-editor').first().waitFor();
+  await page.locator('.tab', { hasText: 'Round 1' }).first().waitFor();
+  await panel.locator('#approve').waitFor();
+  await expectText(badge, 'Round 1 of 5');
+  await expectText(panel.locator('.summary'), 'fraction');
+  await clearNotifications();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(artifacts, 'round-1-diff-and-panel.png') });
+  await page.locator('.monaco-diff-editor').first().screenshot({ path: join(artifacts, 'diff-editor.png') });
+  log('round 1: proposal shown in the diff editor and the panel');
+  await panel.locator('#reason').fill('percent is a percentage: 10 means 10 %, so take amount * percent / 100 off');
+  await panel.locator('#reject').click();
+  log('round 1: rejected with a reason');
+
+  // Round 2: the revised proposal; approve; the tests fail (subtotal).
+  await expectText(badge, 'Round 2 of 5');
+  await expectText(panel.locator('.summary'), 'percent/100');
+  await panel.locator('#approve').waitFor();
+  await clearNotifications();
+  await page.waitForTimeout(300);
+  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-round-2.png') });
+  await panel.locator('#approve').click();
+  log('round 2: approved');
+  await panel.locator('#continue').waitFor();
+  await expectText(panel.locator('#test-summary'), '1 failing');
+  await clearNotifications();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, 'round-2-tests-failed.png') });
+  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-tests.png') });
+  check(readFileSync(join(workspace, 'src', 'cart.js'), 'utf8').includes('return amount - (amount * percent) / 100;'), 'round 2 is on disk');
+  await panel.locator('#continue').click();
+  log('round 2: tests failed, continued');
+
+  // Round 3: approve; the tests pass; the outcome is `passed`.
+  await expectText(badge, 'Round 3 of 5');
+  await expectText(panel.locator('.summary'), 'quantity');
+  await panel.locator('#approve').click();
+  log('round 3: approved');
+  const outcome = panel.locator('#outcome');
+  const finish = panel.locator('#stop-keep');
+  await Promise.race([outcome.waitFor(), finish.waitFor()]);
+  if (!(await outcome.isVisible())) {
+    await finish.click();
+    log('round 3: finished and kept');
+  }
+  await outcome.waitFor();
+  const outcomeName = await outcome.getAttribute('data-outcome');
+  check(outcomeName === 'passed', `the outcome is passed (got ${outcomeName})`);
+  await page.locator('.statusbar-item', { hasText: 'Passed' }).first().waitFor();
+  await clearNotifications();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, 'passed.png') });
+  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-passed.png') });
+  log('outcome: passed');
+
+  // On disk: both fixes, nothing else; the demo's own tests pass.
+  const cart = readFileSync(join(workspace, 'src', 'cart.js'), 'utf8');
+  const expected = originalCart.replace('total += item.price;', 'total += item.price * item.quantity;').replace('return amount - percent;', 'return amount - (amount * percent) / 100;');
+  check(cart === expected, `src/cart.js holds exactly the two approved fixes:\n${cart}`);
+  check(readFileSync(join(workspace, 'test', 'cart.test.js'), 'utf8') === readFileSync(join(root, 'demo', 'test', 'cart.test.js'), 'utf8'), 'the tests were not touched');
+  const tests = spawnSync(process.execPath, ['--test'], { cwd: workspace, encoding: 'utf8' });
+  check(tests.status === 0, `the demo's tests pass on disk:\n${tests.stdout}${tests.stderr}`);
+  const calls = readFileSync(agentLog, 'utf8').trim().split('\n');
+  check(calls.length === 3, `the agent was called three times (got ${calls.length}: ${calls.join(', ')})`);
+
+  // The Sessions view lists the session with its three rounds.
+  await page.locator('.activitybar [aria-label^="Refine Loop"]').first().click();
+  const tree = page.locator('.pane', { hasText: 'Sessions' });
+  const sessionRow = tree.locator('.monaco-list-row', { hasText: 'Make the cart tests pass' }).first();
+  await sessionRow.waitFor();
+  if ((await sessionRow.getAttribute('aria-expanded')) !== 'true') await sessionRow.click();
+  await tree.locator('.monaco-list-row', { hasText: 'Round 3' }).first().waitFor();
+  const roundRow = tree.locator('.monaco-list-row', { hasText: 'Round 3' }).first();
+  check(((await roundRow.textContent()) ?? '').includes('0 failing'), 'round 3 shows 0 failing in the Sessions view');
+  await roundRow.click();
+  await tree.locator('.monaco-list-row', { hasText: 'cart.js' }).first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'sessions-view.png') });
+  log('sessions view lists the session');
+  return 0;
+}
+
+async function expectText(locator, text) {
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.first().textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+    if (last.includes(text)) return;
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
+  }
+  throw new Error(`expected '${text}', last saw '${last.slice(0, 300)}'`);
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+  console.log(`e2e: 1 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s); screenshots in ${artifacts}`);
+} catch (error) {
+  process.exitCode = 1;
+  log(`failed: ${error.stack ?? error.message}`);
+  console.log(`e2e: 0 passed, 1 failed; screenshots in ${artifacts}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
