@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PathError } from '../core/errors';
 import { guardPath } from '../edits/pathGuard';
@@ -24,7 +24,7 @@ function isInside(root: string, path: string): boolean {
 export interface FileWorkspace extends Workspace {
   readonly root: string;
   resolvePath(path: string): Promise<string>;
-  /** Removes temp files an interrupted commit left next to `paths`; returns how many. */
+  /** Removes temp files an interrupted commit left next to `paths` (and folders it left empty); returns how many files. */
   sweepTemps(paths: readonly string[]): Promise<number>;
 }
 
@@ -112,11 +112,21 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
       } else if (await lstat(absolute).then(() => true, () => false)) {
         await rm(absolute);
         await step?.(`deleted ${write.path}`);
+        await removeEmptyFolders(dirname(absolute));
       }
       folders.add(dirname(absolute));
     }
     for (const folder of folders) await syncFolder(folder);
     return { ok: true };
+  }
+
+  /** Folders left empty by a delete go too (as git would see it): undoing a created file leaves no trace. */
+  async function removeEmptyFolders(folder: string): Promise<void> {
+    for (let current = folder; current !== absoluteRoot && isInside(absoluteRoot, current); current = dirname(current)) {
+      const empty = await readdir(current).then((names) => names.length === 0, () => false);
+      if (!empty) return;
+      await rmdir(current).catch(() => undefined);
+    }
   }
 
   async function sweepTemps(paths: readonly string[]): Promise<number> {
@@ -129,6 +139,8 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
         await rm(resolve(dirname(absolute), name), { force: true });
         removed++;
       }
+      // A folder made for a file that never arrived.
+      await removeEmptyFolders(dirname(absolute));
     }
     return removed;
   }

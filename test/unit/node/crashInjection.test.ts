@@ -128,6 +128,7 @@ test('crash injection: killed between every step of an apply, no file is ever lo
         assert.deepEqual(wrong, [], `after recovery from a kill at step ${crashAt}`);
         const leftovers = (await readdir(join(root, 'src'), { recursive: true })).filter((name) => String(name).endsWith('.tmp'));
         assert.deepEqual(leftovers, [], 'no temp files left in the project');
+        if (!rollForward) assert.deepEqual((await readdir(join(root, 'src'))).sort(), ['a.js', 'b.js', 'c.js', 'gone.js', 'keep.js'], 'the folder the round created is gone');
       } finally {
         await rm(base, { recursive: true, force: true });
       }

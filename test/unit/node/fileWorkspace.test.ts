@@ -86,3 +86,12 @@ test('rejects paths outside the workspace, into .git, and through symbolic links
   await assert.rejects(workspace.commit([{ path: 'escape/new.txt', expectedHash: null, content: bytes('x') }]), PathError);
   assert.deepEqual(await readdir(outside), []);
 });
+
+test('deleting the only file of a folder removes the folder, up to the first one with other files', async (t) => {
+  const root = await tempRoot(t);
+  const workspace = createFileWorkspace(root);
+  await workspace.commit([{ path: 'src/new/deep/d.js', expectedHash: null, content: bytes('d') }]);
+  await writeFile(join(root, 'src', 'other.js'), 'o');
+  await workspace.commit([{ path: 'src/new/deep/d.js', expectedHash: await contentHash(bytes('d')), content: null }]);
+  assert.deepEqual((await readdir(join(root, 'src'))).sort(), ['other.js']);
+});
