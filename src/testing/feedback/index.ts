@@ -239,8 +239,8 @@ function groupBlock(group: FailureGroup, index: number, total: number, tests: Ma
     const excerpt = source === undefined ? undefined : sourceExcerpt(source, frame.line);
     if (excerpt) lines.push(`  ${frame.file}:`, indent(excerpt, '    '));
   }
-  const stack = foldStack(example.stack, root);
-  if (stack.length > 0) lines.push('  Stack:', indent(stack.join('\n'), '    '));
+  // The stack says more than the excerpt only when the failure crossed project frames.
+  if (example.stack.filter((entry) => entry.inWorkspace).length > 1) lines.push('  Stack:', indent(foldStack(example.stack, root).join('\n'), '    '));
   return lines.join('\n');
 }
 
