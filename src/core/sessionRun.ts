@@ -374,8 +374,8 @@ export class SessionRun {
       ...(decision.kind === 'restore' ? { restoreRound: decision.round } : {}),
     };
     await this.save();
-    const ruled: Outcome = tested.stopReason === undefined ? 'stopped' : tested.stuck ? 'stuck' : 'limitReached';
-    const why = tested.stopReason ?? 'stopped by the person';
+    const ruled: Outcome = tested.green || tested.stopReason === undefined ? 'stopped' : tested.stuck ? 'stuck' : 'limitReached';
+    const why = !tested.green && tested.stopReason !== undefined ? tested.stopReason : 'stopped by the person';
     switch (decision.kind) {
       case 'stopKeep':
         return tested.green ? end('passed', 'the tests pass') : end(ruled, why);
@@ -384,14 +384,16 @@ export class SessionRun {
         return end(ruled, `${why}; every round was reverted`);
       case 'revertRetry':
       case 'restore': {
-        const from = decision.kind === 'restore' ? decision.round : tested.round;
+        const from = decision.kind === 'restore' ? Math.min(Math.max(1, Math.floor(decision.round)), tested.round) : tested.round;
         await this.revertFrom(from, signal);
-        this.rejections = [{ reason: `Round ${from === tested.round ? tested.round : `${from} and later`} ${from === tested.round ? 'was' : 'were'} reverted${reason ? `: ${reason}` : '.'}` }];
+        const what = from === tested.round ? `Round ${from} was reverted` : `Rounds ${from} to ${tested.round} were reverted`;
+        this.rejections = [{ reason: reason ? `${what}: ${reason}` : `${what}.` }];
         this.progress.reset();
         return next;
       }
       case 'continue':
-        if (tested.stopReason !== undefined && !tested.stuck) return end('limitReached', tested.stopReason);
+        // Limits are hard: going on is not possible, and what is there is kept.
+        if (tested.stopReason !== undefined && !tested.stuck) return tested.green ? end('passed', 'the tests pass') : end('limitReached', tested.stopReason);
         if (tested.stuck) this.progress.reset();
         return next;
     }

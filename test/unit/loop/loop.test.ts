@@ -226,7 +226,7 @@ test('restore an earlier checkpoint: rounds 1 and 2 undone, then the loop goes o
   assert.equal(result.rounds, 3);
   const reverted = s.events.events.find((e) => e.type === 'reverted');
   assert.deepEqual(reverted && reverted.type === 'reverted' && reverted.rounds, [2, 1]);
-  assert.match(prompt(s.agent, 2), /Round 1 and later were reverted/);
+  assert.match(prompt(s.agent, 2), /Rounds 1 to 2 were reverted/);
 });
 
 test('limit reached: the last round asks with the limit as the reason, and continue cannot pass it', async () => {
@@ -406,4 +406,13 @@ test('time limit: no round starts once maxMinutes have passed', async () => {
   assert.match(result.reason, /1 minutes/);
   assert.equal(s.agent.requests.length, 1);
   assert.match(s.reviewer.afters[0]!.stopReason!, /1 minutes/, 'the gate of the last round already said why');
+});
+
+test('at the round limit with green tests: continue cannot go on, but the outcome is passed; stop and revert is stopped', async () => {
+  const kept = setUp({ replies: [BOTH], reviews: [approve], afters: [decide({ kind: 'continue' })], settings: { maxRounds: 1 } });
+  assert.deepEqual(await kept.run().then((r) => [r.outcome, r.reason]), ['passed', 'the tests pass']);
+  const reverted = setUp({ replies: [BOTH], reviews: [approve], afters: [decide({ kind: 'stopRevert' })], settings: { maxRounds: 1 } });
+  const result = await reverted.run();
+  assert.deepEqual([result.outcome, result.reason], ['stopped', 'stopped by the person; every round was reverted']);
+  assert.equal(reverted.workspace.get('src/cart.js'), CART);
 });
