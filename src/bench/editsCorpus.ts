@@ -405,6 +405,131 @@ const generators: Record<string, Generator> = {
   },
 };
 
+
+// Harder ones: several perturbations at once, and replies that must be refused.
+const harder: Record<string, Generator> = {
+  'combined-crlf-tabs-quotes': ({ path, text, next, id }) => {
+    // A CRLF, tab-indented file; the agent writes LF, spaces and typographic quotes.
+    const tabbed = split(toTabs(text).replace(/\n/g, '\r\n'));
+    const spaced = split(text);
+    const site = pickSite(spaced.lines, next, 6, (block) => block.some((line) => /'[^']*'|"[^"]*"/.test(line)));
+    if (!site) return undefined;
+    const tabSite = { ...site, changed: toTabs(site.changed), inserted: toTabs(site.inserted) };
+    return {
+      id,
+      group: 'combined',
+      files: { [path]: utf8(join_(tabbed)) },
+      reply: reply(srBlock(path, searchOf(spaced, site).map(smarten), replaceOf(spaced, site).map(smarten))),
+      expect: { kind: 'apply', files: { [path]: utf8(join_(edited(tabbed, tabSite))) } },
+      size: sizeOf(spaced.lines.length),
+    };
+  },
+  'elision-late-edit': basic(
+    'elision',
+    (file, site, path) => {
+      // The edit sits after the elided part: the gap must be kept, and the edit placed after it.
+      const search = searchOf(file, site);
+      const late = { ...site, at: 9, changed: site.changed, inserted: site.inserted };
+      const target = search[9]!;
+      const token = /[A-Za-z_]\w{2,}/.exec(target.trim());
+      if (!token) return { reply: '', expect: { kind: 'nothing' } };
+      late.changed = target.replace(token[0], `${token[0]}Refined`);
+      late.inserted = `${indentOf(target)}refineLoopTrace(${site.start});`;
+      const replace = replaceOf(file, late);
+      const marker = `${indentOf(search[0]!)}// ...`;
+      return {
+        reply: reply(srBlock(path, [...search.slice(0, 3), marker, ...search.slice(8)], [...replace.slice(0, 3), marker, ...replace.slice(8)])),
+        expect: { kind: 'apply', files: { [path]: utf8(join_(edited(file, late))) } },
+      };
+    },
+    { length: 12, want: (block) => /[A-Za-z_]\w{2,}/.test(block[9]!) && !block[9]!.trim().startsWith('*') && !block[9]!.trim().startsWith('//') },
+  ),
+  'whole-file': basic(
+    'whole-file',
+    (file, site, path) => ({ reply: reply(`${path}\n\`\`\`js\n${edited(file, site).lines.join('\n')}\n\`\`\``) }),
+    { source: (text) => text.replace(/\n/g, '\r\n') },
+  ),
+  'multi-hunk-diff': ({ path, text, next, id }) => {
+    const file = split(text);
+    const first = pickSite(file.lines, next, 6);
+    const second = pickSite(file.lines, next, 6);
+    if (!first || !second || Math.abs(first.start - second.start) < 12) return undefined;
+    const [a, b] = first.start < second.start ? [first, second] : [second, first];
+    const once = edited(file, b);
+    const both = edited(once, a);
+    const hunkA = unifiedDiff(path, searchOf(file, a), replaceOf(file, a), a.start + 1, a.start + 1).split('\n');
+    const hunkB = unifiedDiff(path, searchOf(file, b), replaceOf(file, b), b.start + 1, b.start + 2).split('\n');
+    return {
+      id,
+      group: 'diff',
+      files: { [path]: utf8(text) },
+      reply: reply([...hunkA.slice(0, -1), ...hunkB.slice(3)].join('\n')),
+      expect: { kind: 'apply', files: { [path]: utf8(join_(both)) } },
+      size: sizeOf(file.lines.length),
+    };
+  },
+  'diff-dropped-context-space': basic(
+    'diff',
+    (file, site, path) => ({
+      reply: reply(unifiedDiff(path, searchOf(file, site), replaceOf(file, site), site.start + 1, site.start + 1).replace(/^ (.*)$/gm, '$1')),
+    }),
+    { source: (text) => text.replace(/\n/g, '\r\n') },
+  ),
+  hallucinated: ({ path, text, next, id }) => {
+    // SEARCH holds code that is not in the file (the agent misremembered it): refuse.
+    const file = split(text);
+    const site = pickSite(file.lines, next, 6);
+    if (!site) return undefined;
+    const invented = searchOf(file, site).map((line) => line.replace(/[A-Za-z_]\w{3,}/g, (word) => word.split('').reverse().join('')));
+    return {
+      id,
+      group: 'refuse',
+      files: { [path]: utf8(text) },
+      reply: reply(srBlock(path, invented, invented.map((line, i) => (i === site.at ? `${line} // fixed` : line)))),
+      expect: { kind: 'reject' },
+      size: sizeOf(file.lines.length),
+    };
+  },
+  'skipped-line': ({ path, text, next, id }) => {
+    // The agent's SEARCH leaves out a context line without saying so: apply, keeping that line.
+    const file = split(text);
+    const site = pickSite(file.lines, next, 7, (block) => block[5]!.trim().length > 3);
+    if (!site) return undefined;
+    const search = searchOf(file, site);
+    const replace = replaceOf(file, site);
+    search.splice(5, 1);
+    replace.splice(6, 1);
+    return {
+      id,
+      group: 'stale',
+      files: { [path]: utf8(text) },
+      reply: reply(srBlock(path, search, replace)),
+      expect: { kind: 'apply', files: { [path]: utf8(join_(edited(file, site))) } },
+      size: sizeOf(file.lines.length),
+    };
+  },
+  'snippet-as-whole-file': basic('refuse', (file, site, path) => ({
+    // A fenced excerpt under the path heading: taken as the whole file it would delete the rest.
+    reply: reply(`${path}\n\`\`\`js\n${replaceOf(file, site).join('\n')}\n\`\`\``),
+    expect: { kind: 'reject' },
+  })),
+  'misspelled-markers': basic('refuse', (file, site, path) => ({
+    // Markers too short to trust: the reply must be refused with a problem, not read as prose.
+    reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site)).replace('<<<<<<< SEARCH', '<<<< SEARCH').replace('>>>>>>> REPLACE', '>>>> REPLACE')),
+    expect: { kind: 'reject' },
+  })),
+  'wrong-file': basic('refuse', (file, site, path) => ({
+    reply: reply(srBlock(path.replace(/^(src|lib)\//, 'app/'), searchOf(file, site), replaceOf(file, site))),
+    expect: { kind: 'reject' },
+  })),
+  'truncated-reply': basic('refuse', (file, site, path) => {
+    // The reply stops inside the REPLACE section (a cut-off stream): nothing may be applied.
+    const full = reply(srBlock(path, searchOf(file, site), replaceOf(file, site)));
+    return { reply: full.slice(0, full.indexOf('>>>>>>> REPLACE') - 1), expect: { kind: 'reject' } };
+  }),
+};
+Object.assign(generators, harder);
+
 export const corpusClasses = Object.keys(generators);
 
 interface HandWritten {

@@ -223,6 +223,16 @@ class Applier {
         }
       }
     }
+    // A fenced snippet under a path heading reads like a whole file; writing it would
+    // delete the rest. Refuse when most of a sizeable file would go.
+    const keptLines = countKept(text.lines, wanted.lines);
+    if (text.lines.length >= 20 && wanted.lines.length < text.lines.length / 2 && keptLines < text.lines.length / 2) {
+      return this.fail(
+        op,
+        `Block ${op.block}: the whole-file block for ${state.path} would remove ${text.lines.length - keptLines} of its ${text.lines.length} lines, so it looks like a part of the file rather than all of it. Use SEARCH/REPLACE blocks for a change; to really replace the file, DELETE it and create it with an empty SEARCH.`,
+        state.path,
+      );
+    }
     text.lines = lines;
     text.eols = eols;
     fixEols(text, finalEol);
@@ -295,6 +305,13 @@ function occurrences(text: string, part: string): number[] {
   if (part === '') return found;
   for (let at = text.indexOf(part); at >= 0 && found.length < 20; at = text.indexOf(part, at + 1)) found.push(at);
   return found;
+}
+
+/** How many lines of `before` survive into `after` unchanged. */
+function countKept(before: readonly string[], after: readonly string[]): number {
+  let kept = 0;
+  for (const change of diffArrays([...before], [...after])) if (!change.added && !change.removed) kept += change.count;
+  return kept;
 }
 
 function sameText(a: TextFile, b: TextFile): boolean {

@@ -16,6 +16,7 @@ const fenceLine = /^\s{0,3}(`{3,}|~{3,})(.*)$/;
 const hunkHeader = /^@@+\s*(?:-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*)?@@+/;
 const deleteLine = /^\s*(?:DELETE|DELETE FILE|REMOVE FILE)\s*:?\s+(\S.*?)\s*$/;
 const renameLine = /^\s*(?:RENAME|MOVE)\s*:?\s+(\S+)\s+(?:->|→|=>|TO)\s+(\S+)\s*$/;
+const strayMarker = /^\s*(?:<{3,}\s*(?:SEARCH|ORIGINAL)|>{3,}\s*(?:REPLACE|UPDATED))\b/i;
 const MAX_PROBLEMS = 50;
 
 interface Fence {
@@ -36,7 +37,7 @@ function findFences(lines: readonly string[]): Map<number, Fence> {
       if (fence && fence[1]![0] === open.marker[0] && fence[1]!.length >= open.marker.length && fence[2]!.trim() === '') {
         fences.set(open.line, { open: open.line, close: index, info: open.info, hasMarkers: open.hasMarkers });
         open = undefined;
-      } else if (!open.hasMarkers && (searchMarker.test(line) || hunkHeader.test(line) || line.startsWith('+++ ') || line.startsWith('diff --git '))) {
+      } else if (!open.hasMarkers && (searchMarker.test(line) || strayMarker.test(line) || hunkHeader.test(line) || line.startsWith('+++ ') || line.startsWith('diff --git '))) {
         open.hasMarkers = true;
       }
     } else if (fence) {
@@ -100,8 +101,17 @@ class ReplyParser {
       else if (this.fences.has(i)) i = this.fencedBlock(i);
       else i++;
     }
+    this.strayMarkers();
     if (this.droppedProblems > 0) this.problems.push({ reason: `${this.droppedProblems} more problems like the ones above were left out.` });
     return { edits: this.edits, prose: this.prose(), problems: this.problems };
+  }
+
+  /** Marker-like lines outside any block: a malformed reply must not pass for prose. */
+  private strayMarkers(): void {
+    this.lines.forEach((line, index) => {
+      if (this.consumed[index] || line.length > 200 || !strayMarker.test(line)) return;
+      this.problem({ reason: `Reply line ${index + 1} ('${line.trim()}') looks like an edit marker but is not part of a complete block; write '<<<<<<< SEARCH', '=======' and '>>>>>>> REPLACE' on lines of their own.` });
+    });
   }
 
   // ------------------------------------------------------------ paths

@@ -57,16 +57,11 @@ export function splitLines(text: string): { lines: string[]; eols: string[] } {
   if (!text.includes('\r')) {
     // The common case, and a fast one: only LF endings.
     const parts = text.split('\n');
-    const last = parts.length - 1;
-    for (let i = 0; i < last; i++) {
-      lines.push(parts[i]!);
-      eols.push('\n');
-    }
-    if (parts[last] !== '') {
-      lines.push(parts[last]!);
-      eols.push('');
-    }
-    return { lines, eols };
+    const complete = parts[parts.length - 1] === '';
+    if (complete) parts.pop();
+    const endings = new Array<string>(parts.length).fill('\n');
+    if (!complete) endings[endings.length - 1] = '';
+    return { lines: parts, eols: endings };
   }
   const ending = /\r\n|\r|\n/g;
   let start = 0;
@@ -97,10 +92,18 @@ function dominantEol(eols: readonly string[]): string {
 }
 
 export function joinLines(file: Pick<TextFile, 'lines' | 'eols'>): string {
-  const parts = new Array<string>(file.lines.length * 2);
-  for (let i = 0; i < file.lines.length; i++) {
-    parts[2 * i] = file.lines[i]!;
-    parts[2 * i + 1] = file.eols[i]!;
+  const { lines, eols } = file;
+  if (lines.length === 0) return '';
+  const last = lines.length - 1;
+  const eol = eols[0]!;
+  let uniform = true;
+  for (let i = 1; i < last && uniform; i++) if (eols[i] !== eol) uniform = false;
+  // One ending throughout (nearly every file): a single join, no per-line strings.
+  if (uniform) return lines.join(eol) + eols[last]!;
+  const parts = new Array<string>(lines.length * 2);
+  for (let i = 0; i < lines.length; i++) {
+    parts[2 * i] = lines[i]!;
+    parts[2 * i + 1] = eols[i]!;
   }
   return parts.join('');
 }

@@ -98,6 +98,18 @@ test('a whole-file block keeps the file\'s line endings and the bytes of unchang
   assert.equal(decode(result.changes[0]!.after), 'one  \r\ntwo!\r\nthree\r\n');
 });
 
+test('a fenced excerpt under a path heading is not taken as the whole file', async () => {
+  const long = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+  const result = await run({ 'a.txt': long }, 'a.txt\n```\nline 3\nline 4 changed\nline 5\n```\n');
+  assert.equal(result.status, 'rejected');
+  assert.match(result.problems[0]!.reason, /would remove 38 of its 40 lines, so it looks like a part of the file/);
+  const replaced = await run({ 'a.txt': long }, 'DELETE a.txt\n\na.txt\n<<<<<<< SEARCH\n=======\nshort\n>>>>>>> REPLACE\n');
+  assert.deepEqual(
+    replaced.changes.map((c) => [c.kind, decode(c.after)]),
+    [['modify', 'short\n']],
+  );
+});
+
 test('the path guard and the workspace\'s symlink check turn into rejections', async () => {
   const outside = await run({}, sr('../etc/passwd', 'root', 'toor'));
   assert.match(outside.problems[0]!.reason, /Block 1: Path '\.\.\/etc\/passwd' leads outside the workspace/);

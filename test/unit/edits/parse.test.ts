@@ -127,6 +127,11 @@ const problemSamples: { name: string; reply: string; problems: RegExp[]; edits?:
   { name: 'headerless hunk without path', reply: 'Change this:\n@@ -1 +1 @@\n-a\n+b\n', problems: [/has no '--- a\/path'/] },
   { name: 'hunk with only additions', reply: '--- a/x.ts\n+++ b/x.ts\n@@ -0,0 +1 @@\n+added\n', problems: [/no context or removed lines/] },
   { name: 'unclosed whole-file fence', reply: 'src/a.ts\n```ts\nconst a = 1;\n', problems: [/never closed: the reply may have been cut off/] },
+  {
+    name: 'markers too short to trust are reported, and the fence is not taken for a whole file',
+    reply: 'src/a.ts\n```ts\n<<<< SEARCH\nold\n=======\nnew\n>>>> REPLACE\n```',
+    problems: [/Reply line 3 \('<<<< SEARCH'\) looks like an edit marker but is not part of a complete block/, /Reply line 7 \('>>>> REPLACE'\)/],
+  },
   { name: 'tool-call JSON that does not fit the schema', reply: '```json\n{"edits":[{"kind":"replace","path":"a.ts"}]}\n```', problems: [/does not fit its schema: edits\.0\.search/] },
 ];
 
