@@ -55,7 +55,7 @@ function intOption(value: string | undefined, name: string, fallback: number): n
 }
 
 /** Reads answers line by line from stdin; undefined once stdin has ended. */
-function lineReader(): { ask: (question: string, write: (text: string) => void) => Promise<string | undefined>; close: () => void } {
+function lineReader(): { ask: (question: string, write: (text: string) => void) => Promise<string | undefined>; cancel: () => void; close: () => void } {
   const lines: string[] = [];
   const waiting: ((line: string | undefined) => void)[] = [];
   let ended = false;
@@ -75,6 +75,11 @@ function lineReader(): { ask: (question: string, write: (text: string) => void) 
       if (lines.length > 0) return Promise.resolve(lines.shift());
       if (ended) return Promise.resolve(undefined);
       return new Promise((resolve) => waiting.push(resolve));
+    },
+    /** Ctrl-C: every open and later question is answered with nothing (stop, keep). */
+    cancel() {
+      ended = true;
+      waiting.splice(0).forEach((resolve) => resolve(undefined));
     },
     close: () => reader?.close(),
   };
@@ -273,7 +278,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
 
     const controller = new AbortController();
-    const onSignal = () => controller.abort();
+    const onSignal = () => {
+      say('\ninterrupted: stopping (Ctrl-C again to quit at once; the journal keeps the files safe)\n');
+      controller.abort();
+      answers.cancel();
+    };
     process.once('SIGINT', onSignal);
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
     const agent = createAgent({ ...agentConfig, log });

@@ -168,3 +168,28 @@ test('cli run: an apply interrupted by a crash is offered at start-up and restor
   assert.equal(lastLine(child.stdout), 'outcome: stopped after 1 rounds');
   assert.deepEqual(await pendingJournals(store), []);
 });
+
+test('cli run: Ctrl-C at a gate stops the session cleanly, with the report and the outcome line', { timeout: 120_000 }, async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const project = join(base, 'cart');
+  await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+  const child = spawn(process.execPath, [CLI, 'run', ...TASK, '--root', project, '--test', 'node --test', '--agent-command', `node ${JSON.stringify(AGENT)}`], {
+    cwd: base,
+    env: { ...env, AGENT_LOG: join(base, 'agent.log') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes('Apply? ') && !stderr.includes('interrupted')) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdin.destroy();
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /interrupted: stopping/);
+  assert.equal(lastLine(stdout), 'outcome: stopped after 1 rounds');
+  assert.equal(await readFile(join(project, 'src/cart.js'), 'utf8'), await readFile(join(ROOT, 'test/fixtures/loop/cart/src/cart.js'), 'utf8'));
+});
