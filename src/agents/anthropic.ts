@@ -2,6 +2,7 @@ import { AgentError } from '../core/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
 import { callController, malformedError, postJson, readEvents, type Call } from './http';
 import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS } from './limits';
+import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
 
 // `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
@@ -58,6 +59,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
     if (!model) {
       throw new AgentError('No Anthropic model is set. Set refineLoop.agent.model (or --model), for example `claude-sonnet-4-5`.', 'agent.noModel');
     }
+    const progress = throttleProgress(onProgress);
     const { controller, timedOut, dispose } = callController(signal, options.timeoutMs);
     const call: Call = {
       where: `the Anthropic API at ${baseUrl}`,
@@ -65,6 +67,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       model,
       hadApiKey: true,
       keyHint: 'REFINE_LOOP_API_KEY or ANTHROPIC_API_KEY',
+      unreachableHint: 'Check the network connection and any proxy, and the base URL if you set one (refineLoop.agent.baseUrl, --base-url).',
       signal,
       deadline: Date.now() + options.timeoutMs,
       timeoutMs: options.timeoutMs,
@@ -86,7 +89,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       }
       const headers = { 'x-api-key': options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'text/event-stream' };
       options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
-      onProgress?.({ kind: 'status', message: `Asking ${model}` });
+      progress.report({ kind: 'status', message: `Asking ${model}` });
       const response = await postJson(call, `${baseUrl}/v1/messages`, headers, body, controller.signal, timedOut);
 
       const blocks = new Map<number, Block>();
@@ -119,7 +122,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
             if (data.delta?.type === 'text_delta') block.text += data.delta.text ?? '';
             else if (data.delta?.type === 'input_json_delta') block.json += data.delta.partial_json ?? '';
             characters = [...blocks.values()].reduce((sum, each) => sum + each.text.length + each.json.length, 0);
-            onProgress?.({ kind: 'text', characters });
+            progress.report({ kind: 'text', characters });
             return false;
           }
           case 'message_delta':
@@ -139,6 +142,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
         }
       });
 
+      progress.flush();
       const text = [...blocks.entries()].sort(([a], [b]) => a - b).filter(([, block]) => block.kind === 'text').map(([, block]) => block.text).join('');
       const toolCalls: ToolCall[] = [];
       for (const [, block] of [...blocks.entries()].sort(([a], [b]) => a - b)) {

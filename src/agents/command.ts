@@ -6,6 +6,7 @@ import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger } from '../
 import { childEnv } from './env';
 import { DEFAULT_MAX_REPLY_BYTES } from './limits';
 import { runProgram } from './process';
+import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
 import { copyWorkspace, diffCopy } from './worktree';
 
@@ -52,6 +53,7 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
 
   async function propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply> {
     if (signal.aborted) throw new CancelledError();
+    const progress = throttleProgress(onProgress);
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'refine-loop-agent-'));
     try {
       const requestFile = path.join(scratch, 'request.json');
@@ -60,7 +62,7 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
 
       if (options.mode === 'reply') {
         options.log?.info(component, `round ${request.round}: running \`${options.command}\` (reply mode) in ${options.root}`);
-        onProgress?.({ kind: 'status', message: `Running ${options.command}` });
+        progress.report({ kind: 'status', message: `Running ${options.command}` });
         const result = await runProgram({
           commandLine: options.command,
           cwd: options.root,
@@ -70,8 +72,9 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
           signal,
           maxStdoutBytes: maxReplyBytes,
           failOnOverflow: true,
-          onStdout: (characters) => onProgress?.({ kind: 'text', characters }),
+          onStdout: (characters) => progress.report({ kind: 'text', characters }),
         });
+        progress.flush();
         options.log?.info(component, `round ${request.round}: exited 0 after ${result.durationMs} ms with ${result.stdout.length} characters`);
         checkReply(result.stdout, [], `The agent command \`${options.command}\``);
         return { kind: 'text', text: result.stdout };
@@ -79,12 +82,12 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
 
       const workdir = path.join(scratch, 'workdir');
       await fs.mkdir(workdir);
-      onProgress?.({ kind: 'status', message: 'Copying the workspace for the agent' });
+      progress.report({ kind: 'status', message: 'Copying the workspace for the agent' });
       const snapshot = await copyWorkspace(options.root, workdir).catch((error: unknown) => {
         throw new AgentError(`Could not copy the workspace ${options.root} to ${workdir} for the agent command: ${errorMessage(error)}. Check free space in ${os.tmpdir()}.`, 'agent.copyFailed', { cause: error });
       });
       options.log?.info(component, `round ${request.round}: running \`${options.command}\` (worktree mode) in a copy of ${snapshot.hashes.size} files at ${workdir}`);
-      onProgress?.({ kind: 'status', message: `Running ${options.command} on a copy of the workspace` });
+      progress.report({ kind: 'status', message: `Running ${options.command} on a copy of the workspace` });
       const result = await runProgram({
         commandLine: options.command,
         cwd: workdir,
@@ -94,8 +97,9 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
         signal,
         maxStdoutBytes: MAX_SUMMARY_BYTES,
         failOnOverflow: false,
-        onStdout: (characters) => onProgress?.({ kind: 'text', characters }),
+        onStdout: (characters) => progress.report({ kind: 'text', characters }),
       });
+      progress.flush();
       const changes = await diffCopy(options.root, workdir, snapshot);
       options.log?.info(component, `round ${request.round}: exited 0 after ${result.durationMs} ms; ${changes.length} file(s) changed`);
       if (changes.length === 0) {

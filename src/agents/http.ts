@@ -15,6 +15,8 @@ export interface Call {
   readonly hadApiKey: boolean;
   /** What to set for a key, e.g. "REFINE_LOOP_API_KEY or OPENAI_API_KEY". */
   readonly keyHint: string;
+  /** The last sentence of the unreachable message, e.g. how to start a local server. */
+  readonly unreachableHint: string;
   readonly signal: AbortSignal;
   readonly deadline: number;
   readonly timeoutMs: number;
@@ -218,7 +220,7 @@ export async function postJson(
       const code = networkCode(error) ?? 'unknown';
       if (unreachableCodes.has(code)) {
         throw new AgentError(
-          `Could not reach ${call.where} (${code}). Nothing was applied. Is the server running and is the base URL right (refineLoop.agent.baseUrl, --base-url)? For a local Ollama, start it with \`ollama serve\`.`,
+          `Could not reach ${call.where} (${code}). Nothing was applied. ${call.unreachableHint}`,
           'agent.unreachable',
           { cause: error },
         );

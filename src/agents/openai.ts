@@ -2,6 +2,7 @@ import { AgentError } from '../core/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
 import { callController, malformedError, postJson, readEvents, readJsonBody, type Call } from './http';
 import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS } from './limits';
+import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
 
 // `openai-compatible`: POST {baseUrl}/chat/completions with `stream: true` (server-sent
@@ -34,6 +35,28 @@ interface Chunk {
   error?: { message?: string } | string;
 }
 
+/** The model ids the server lists at GET {baseUrl}/models, for messages; undefined when it lists none. */
+export async function listModels(baseUrl: string, apiKey: string | undefined, signal: AbortSignal): Promise<string[] | undefined> {
+  try {
+    const response = await fetch(`${baseUrl}/models`, {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      signal: AbortSignal.any([signal, AbortSignal.timeout(3000)]),
+    });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as { data?: { id?: unknown }[] };
+    const ids = (body.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+    return ids.length > 0 ? ids : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function modelsSentence(ids: string[] | undefined): string {
+  if (!ids) return '';
+  const shown = ids.slice(0, 20).join(', ');
+  return ` The server lists: ${shown}${ids.length > 20 ? `, and ${ids.length - 20} more` : ''}.`;
+}
+
 export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
   const baseUrl = (options.baseUrl?.trim() || DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
   const model = options.model?.trim() ?? '';
@@ -41,11 +64,13 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
 
   async function propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply> {
     if (!model) {
+      const available = await listModels(baseUrl, options.apiKey, signal);
       throw new AgentError(
-        `No model is set for the openai-compatible server at ${baseUrl}. Set refineLoop.agent.model (or --model) to one the server has, for example \`qwen2.5-coder:7b\` for Ollama.`,
+        `No model is set for the openai-compatible server at ${baseUrl}. Set refineLoop.agent.model (or --model) to one the server has, for example \`qwen2.5-coder:7b\` for Ollama.${modelsSentence(available)}`,
         'agent.noModel',
       );
     }
+    const progress = throttleProgress(onProgress);
     const { controller, timedOut, dispose } = callController(signal, options.timeoutMs);
     const call: Call = {
       where: `the openai-compatible server at ${baseUrl}`,
@@ -53,6 +78,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       model,
       hadApiKey: Boolean(options.apiKey),
       keyHint: 'REFINE_LOOP_API_KEY or OPENAI_API_KEY',
+      unreachableHint: 'Is the server running, and is the base URL right (refineLoop.agent.baseUrl, --base-url)? For a local Ollama, start it with `ollama serve`.',
       signal,
       deadline: Date.now() + options.timeoutMs,
       timeoutMs: options.timeoutMs,
@@ -77,7 +103,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
       options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
-      onProgress?.({ kind: 'status', message: `Asking ${model}` });
+      progress.report({ kind: 'status', message: `Asking ${model}` });
       // Models without tool support answer 400 about tools: ask again with text edit blocks only.
       const withoutTools = (_status: number, message: string): unknown => {
         if (!body.tools || !/tool/i.test(message)) return undefined;
@@ -85,7 +111,11 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
         const { tools: _dropped, ...rest } = body;
         return rest;
       };
-      const response = await postJson(call, `${baseUrl}/chat/completions`, headers, body, controller.signal, timedOut, withoutTools);
+      const response = await postJson(call, `${baseUrl}/chat/completions`, headers, body, controller.signal, timedOut, withoutTools).catch(async (error: unknown) => {
+        if (!(error instanceof AgentError) || error.code !== 'agent.modelNotFound') throw error;
+        const available = await listModels(baseUrl, options.apiKey, signal);
+        throw new AgentError(error.message + modelsSentence(available), error.code, { cause: error });
+      });
 
       let text = '';
       const toolParts = new Map<number, { name: string; arguments: string }>();
@@ -109,7 +139,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
           }
           if (choice.finish_reason) finishReason = choice.finish_reason;
         }
-        onProgress?.({ kind: 'text', characters: text.length + [...toolParts.values()].reduce((sum, part) => sum + part.arguments.length, 0) });
+        progress.report({ kind: 'text', characters: text.length + [...toolParts.values()].reduce((sum, part) => sum + part.arguments.length, 0) });
       };
 
       if ((response.headers.get('content-type') ?? '').includes('application/json')) {
@@ -129,6 +159,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
         });
       }
 
+      progress.flush();
       const toolCalls: ToolCall[] = [];
       for (const [, part] of [...toolParts].sort(([a], [b]) => a - b)) {
         try {

@@ -4,6 +4,7 @@ import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall }
 import type { Settings } from '../core/settings';
 import { createAgent } from '../agents/index';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
+import { throttleProgress } from '../agents/progress';
 import { checkReply } from '../agents/replyCheck';
 
 // `vscode-lm`: whatever chat models VS Code's Language Model API offers (GitHub Copilot
@@ -127,10 +128,11 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
       return signal.aborted ? new CancelledError('Agent call cancelled.') : undefined;
     };
 
+    const progress = throttleProgress(onProgress);
     let text = '';
     const toolCalls: ToolCall[] = [];
     try {
-      onProgress?.({ kind: 'status', message: `Asking ${model.name}` });
+      progress.report({ kind: 'status', message: `Asking ${model.name}` });
       const response = await model.sendRequest(messages, { justification: JUSTIFICATION, ...(tools && tools.length > 0 ? { tools } : {}) }, cancellation.token);
       for await (const part of response.stream) {
         if (part instanceof vscode.LanguageModelTextPart) text += part.value;
@@ -140,10 +142,11 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
           cancellation.cancel();
           throw new AgentError(`${where} sent a reply larger than ${formatBytes(maxReplyBytes)}; it was cut off and dropped. Nothing was applied. Ask for a smaller change.`, 'agent.replyTooLarge');
         }
-        onProgress?.({ kind: 'text', characters: text.length });
+        progress.report({ kind: 'text', characters: text.length });
         const stop = stopped();
         if (stop) throw stop;
       }
+      progress.flush();
       const stop = stopped();
       if (stop) throw stop;
     } catch (error) {

@@ -137,8 +137,29 @@ describe('openai-compatible: the protocol', () => {
     assert.deepEqual(reply.kind === 'text' && reply.usage, { inputTokens: 10, outputTokens: 20 });
   });
 
-  it('asks for a model before calling anyone', async () => {
-    const agent = createAgent({ provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', root: '/', timeoutMs: 1000 });
-    await assert.rejects(agent.propose(sampleRequest(), new AbortController().signal), /No model is set for the openai-compatible server at http:\/\/127\.0\.0\.1:9\/v1/);
+  it('asks for a model before calling anyone, naming those the server lists', async () => {
+    const server = await serve((request, response) => {
+      if (request.method === 'GET' && request.url === '/v1/models') return sendJson(response, 200, { object: 'list', data: [{ id: 'qwen2.5-coder:7b' }, { id: 'llama3.1:8b' }] });
+      return sendJson(response, 500, {});
+    });
+    const agent = createAgent({ provider: 'openai-compatible', baseUrl: `${server.url}/v1`, root: '/', timeoutMs: 1000 });
+    await assert.rejects(agent.propose(sampleRequest(), new AbortController().signal), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'agent.noModel');
+      assert.match(error.message, /No model is set for the openai-compatible server at http:\/\/127\.0\.0\.1:\d+\/v1\. .* The server lists: qwen2\.5-coder:7b, llama3\.1:8b\./);
+      return true;
+    });
+    assert.ok(server.received.every((request) => request.method === 'GET'), 'no completion was requested');
+  });
+
+  it('names the models the server has when it does not know the one asked for', async () => {
+    const server = await serve((request, response) => {
+      if (request.method === 'GET') return sendJson(response, 200, { data: [{ id: 'llama3.1:8b' }] });
+      return sendJson(response, 404, { error: { message: "model 'test-model' not found, try pulling it first" } });
+    });
+    await assert.rejects(makeAgent(server.url).propose(sampleRequest(), new AbortController().signal), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'agent.modelNotFound');
+      assert.match(error.message, /404 for model 'test-model' \(model 'test-model' not found, try pulling it first\)\..* The server lists: llama3\.1:8b\./);
+      return true;
+    });
   });
 });

@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { AgentProgress } from '../../../src/core/ports';
+import { throttleProgress } from '../../../src/agents/progress';
+
+describe('throttleProgress', () => {
+  it('passes statuses, at most one count per interval, and the last count on flush', () => {
+    let clock = 0;
+    const seen: AgentProgress[] = [];
+    const progress = throttleProgress((event) => seen.push(event), 100, () => clock);
+    progress.report({ kind: 'status', message: 'Asking' });
+    progress.report({ kind: 'text', characters: 10 });
+    clock = 50;
+    progress.report({ kind: 'text', characters: 20 });
+    progress.report({ kind: 'status', message: 'still there' });
+    clock = 120;
+    progress.report({ kind: 'text', characters: 30 });
+    clock = 130;
+    progress.report({ kind: 'text', characters: 40 });
+    progress.flush();
+    progress.flush();
+    assert.deepEqual(seen, [
+      { kind: 'status', message: 'Asking' },
+      { kind: 'text', characters: 10 },
+      { kind: 'status', message: 'still there' },
+      { kind: 'text', characters: 30 },
+      { kind: 'text', characters: 40 },
+    ]);
+  });
+
+  it('works without a listener', () => {
+    const progress = throttleProgress(undefined);
+    progress.report({ kind: 'text', characters: 1 });
+    progress.flush();
+  });
+});
