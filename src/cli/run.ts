@@ -285,7 +285,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
-    const agent = createAgent({ ...agentConfig, log });
+    // The HTTP providers take the edit tool (and fall back to edit blocks when a model has no tools).
+    const agent = { ...createAgent({ ...agentConfig, log }), acceptsTools: agentConfig.provider !== 'command' };
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);

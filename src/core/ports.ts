@@ -56,6 +56,8 @@ export type AgentReply =
 export interface Agent {
   /** Provider id for logs and the session record, e.g. `openai-compatible:qwen2.5-coder`. */
   readonly id: string;
+  /** The provider can take `request.tools` (the edit tool); the loop offers it only then. */
+  readonly acceptsTools?: boolean;
   /** Throws AgentError (src/core/errors) with a specific, actionable message; honours `signal`. */
   propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply>;
 }

@@ -197,6 +197,7 @@ export class SessionRun {
       editProblems: this.editProblems,
       ...(latest && !isGreen(latest.report) ? { feedback: latest.feedback } : {}),
       budgetTokens: this.settings['agent.maxPromptTokens'],
+      offerTools: this.ports.agent.acceptsTools === true,
     });
     const startedAt = this.ports.clock.now();
     const reply = await this.ports.agent.propose(request, signal, (progress) =>

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { restoreCheckpoint, runSession, type SessionPorts } from '../../../src/core/loop';
+import type { AgentRequest } from '../../../src/core/ports';
 import { parseSettings, type Settings } from '../../../src/core/settings';
 import { AgentError, TestRunError } from '../../../src/core/errors';
 import { sessionEventSchema, type AfterTestsDecision, type ReviewDecision } from '../../../src/core/session';
@@ -415,4 +416,28 @@ test('at the round limit with green tests: continue cannot go on, but the outcom
   const result = await reverted.run();
   assert.deepEqual([result.outcome, result.reason], ['stopped', 'stopped by the person; every round was reverted']);
   assert.equal(reverted.workspace.get('src/cart.js'), CART);
+});
+
+test('an agent that takes tools is offered the edit tool, and its tool calls are applied like edit blocks', async () => {
+  const s = setUp({ replies: [], reviews: [approve], afters: [decide({ kind: 'stopKeep' })], settings: { maxRounds: 1 } });
+  const requests: AgentRequest[] = [];
+  s.ports = {
+    ...s.ports,
+    agent: {
+      id: 'tools',
+      acceptsTools: true,
+      async propose(request) {
+        requests.push(request);
+        const edits = [
+          { kind: 'replace', path: 'src/cart.js', search: '  return items.reduce((sum, item) => sum - item.price, 0);\n', replace: '  return items.reduce((sum, item) => sum + item.price, 0);\n' },
+          { kind: 'replace', path: 'src/cart.js', search: '  return price * percent;\n', replace: '  return price * (1 - percent / 100);\n' },
+        ];
+        return { kind: 'text', text: '', toolCalls: [{ name: requests[0]!.tools![0]!.name, input: { summary: 'both', edits } }] };
+      },
+    },
+  };
+  const result = await runSession({ task: 'Make the cart tests pass', scope: [] }, s.ports, parseSettings({ maxRounds: 1 }), new AbortController().signal);
+  assert.equal(result.outcome, 'passed', result.reason);
+  assert.equal(requests[0]!.tools?.length, 1);
+  assert.equal(s.agent.requests.length, 0);
 });
