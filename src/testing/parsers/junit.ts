@@ -73,6 +73,16 @@ function pytestLocation(classname: string, body: string): { file?: string; suite
   return { suite: [classname] };
 }
 
+/** Attribute values as numbers, or undefined when they are not (writers put odd things there). */
+function integer(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+}
+
+function seconds(value: string | undefined): number | undefined {
+  const number = value === undefined ? NaN : Number(value.replace(/,/g, ''));
+  return Number.isFinite(number) ? Math.round(number * 1000) : undefined;
+}
+
 function looksLikePath(value: string): boolean {
   return /[/\\]/.test(value) || /\.(m?[jt]sx?|cjs|mts|cts|py|go|rs|java)$/.test(value);
 }
@@ -174,9 +184,9 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
           name,
           suite: suitePath,
           file: relative,
-          line: attr(testcase, 'line') === undefined ? undefined : Number(attr(testcase, 'line')),
+          line: integer(attr(testcase, 'line')),
           status: result.status,
-          durationMs: attr(testcase, 'time') === undefined ? undefined : Math.round(Number(attr(testcase, 'time')) * 1000),
+          durationMs: seconds(attr(testcase, 'time')),
           errorType: result.status === 'failed' ? (errorType ?? (result.element === 'error' ? 'Error' : 'AssertionError')) : undefined,
           message: message?.trim(),
           stack,

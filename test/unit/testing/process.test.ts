@@ -98,6 +98,16 @@ describe('runCommand', () => {
     assert.ok(Date.now() - started < 3000);
   });
 
+  it('does not wait for what the command left running, and ends it', { skip: linux ? false : 'reads /proc to find survivors' }, async () => {
+    const started = Date.now();
+    const result = await runCommand({ cwd: tmpdir(), command: 'sleep 30 & echo $!; exit 0', timeoutMs: 20000 });
+    assert.equal(result.exitCode, 0);
+    assert.ok(Date.now() - started < 5000, `returned after ${Date.now() - started} ms`);
+    const pid = Number(result.outputHead.trim());
+    assert.ok(pid > 0);
+    assert.equal(alive(pid), false, 'the background sleep was killed');
+  });
+
   it('says when the command cannot be started', async () => {
     const result = await runCommand({ cwd: tmpdir(), command: ['/nonexistent/refine-loop-runner'], timeoutMs: 5000 });
     assert.match(result.spawnError ?? '', /ENOENT/);

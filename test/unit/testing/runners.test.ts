@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { TestReport } from '../../../src/core/testReport';
+import { type TestReport, testReportSchema } from '../../../src/core/testReport';
 import { buildFeedback } from '../../../src/testing/feedback/index';
 import { createTestRunner } from '../../../src/testing/runner';
 import { fixturesRoot, repoRoot } from './helpers';
@@ -73,6 +73,7 @@ describe('real runners on the fixture projects', () => {
       const report = await createTestRunner({ root, command: command(), timeoutMs: 300_000 }).run({}, signal);
       const expected = golden(goldenName);
       assert.equal(report.scope, 'full');
+      assert.deepEqual(testReportSchema.parse(report), report, 'the report is valid by the shared schema');
       assert.deepEqual(report.problems, []);
       assert.deepEqual(failingOf(report), failingOf(expected));
       assert.deepEqual(report.tests.map((test) => [test.id, test.status]).sort(), expected.tests.map((test) => [test.id, test.status]).sort());
@@ -111,6 +112,7 @@ describe('real runners on the fixture projects', () => {
     it(`${folder}: a ${kind} error is a problem, never "0 failed"`, { skip: skipUnless(runner) }, async () => {
       const report = await createTestRunner({ root: join(fixturesRoot(), folder), command: command(), timeoutMs: 300_000 }).run({}, signal);
       assert.ok(report.problems.some((problem) => problem.kind === kind), JSON.stringify(report.problems));
+      testReportSchema.parse(report);
       assert.ok(report.problems.every((problem) => !problem.message.includes(fixturesRoot())), 'paths are workspace-relative');
       const feedback = buildFeedback({ report, maxTokens: 6000 });
       assert.match(feedback.summaryLine, /kept tests from running/);
