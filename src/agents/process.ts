@@ -33,7 +33,8 @@ const STDERR_TAIL_BYTES = 4000;
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    // Windows has no process groups: there the shell's process is what can be stopped.
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
   } catch {
     // The group is gone already.
   }
@@ -43,7 +44,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export function runProgram(run: ProgramRun): Promise<ProgramResult> {
   if (run.signal.aborted) return Promise.reject(new CancelledError('Agent command cancelled before it started.'));
   const started = Date.now();
-  const child = spawn('/bin/sh', ['-c', run.commandLine], { cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The platform's shell (/bin/sh -c on POSIX), in a new process group (detached).
+  const child = spawn(run.commandLine, { shell: true, cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   const where = `agent command \`${run.commandLine}\``;
 
   return new Promise<ProgramResult>((resolve, reject) => {
