@@ -41,7 +41,8 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --json                 print the session record as JSON instead of the Markdown report
   --verbose              echo the test output
 
-Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops.
+Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
+h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
 After the tests: y continues (or, when they pass, keeps and finishes), n REASON reverts the
 round and retries, q stops and keeps, u stops and reverts every round, r N goes back to
 before round N and continues from there.
@@ -85,7 +86,8 @@ function lineReader(): { ask: (question: string, write: (text: string) => void) 
   };
 }
 
-function terminalReviewer(ask: (question: string) => Promise<string | undefined>, say: (text: string) => void): Reviewer {
+/** The gates as questions in the terminal; `ask` answers undefined once stdin has ended. */
+export function terminalReviewer(ask: (question: string) => Promise<string | undefined>, say: (text: string) => void): Reviewer {
   return {
     async review(view): Promise<ReviewDecision> {
       say(`\n── round ${view.round} of at most ${view.maxRounds}: the agent proposes ──\n`);
@@ -93,13 +95,28 @@ function terminalReviewer(ask: (question: string) => Promise<string | undefined>
       for (const diff of view.diffs) say(diff.patch.endsWith('\n') ? diff.patch : `${diff.patch}\n`);
       for (const problem of view.editProblems) say(`! not applicable: ${problem.file ? `${problem.file}: ` : ''}${problem.reason}\n`);
       if (view.protectedPaths.length > 0) say(`! protected paths: ${view.protectedPaths.join(', ')}\n`);
+      const hunks = view.diffs.reduce((count, diff) => count + diff.hunks.length, 0);
+      const protectedYes = async () =>
+        view.protectedPaths.length === 0 || (await ask(`The proposal changes protected files (${view.protectedPaths.join(', ')}). Apply those too? y / n: `))?.trim() === 'y';
       for (;;) {
-        const answer = (await ask('Apply? y / n REASON / q: '))?.trim();
+        const answer = (await ask(`Apply? y / n REASON / q${hunks > 1 ? ' / h hunk by hunk' : ''}: `))?.trim();
         if (answer === undefined || answer === 'q') return { kind: 'stop' };
-        if (answer === 'y') {
-          if (view.protectedPaths.length === 0) return { kind: 'approve' };
-          const yes = (await ask(`The proposal changes protected files (${view.protectedPaths.join(', ')}). Apply those too? y / n: `))?.trim();
-          return { kind: 'approve', approveProtected: yes === 'y' };
+        if (answer === 'y') return { kind: 'approve', approveProtected: await protectedYes() };
+        if (answer === 'h' && hunks > 1) {
+          const keptHunks: Record<string, string[]> = {};
+          const hunkRejections: { path: string; hunkId: string; reason: string }[] = [];
+          for (const diff of view.diffs) {
+            keptHunks[diff.path] = [];
+            for (const [index, hunk] of diff.hunks.entries()) {
+              say(`\n${diff.path}, hunk ${index + 1} of ${diff.hunks.length}:\n${hunk.lines.join('\n')}\n`);
+              const choice = (await ask('Keep this hunk? y / n REASON: '))?.trim();
+              if (choice === undefined) return { kind: 'stop' };
+              if (choice === 'y') keptHunks[diff.path]!.push(hunk.id);
+              else hunkRejections.push({ path: diff.path, hunkId: hunk.id, reason: choice.replace(/^n\s*/, '') || 'rejected without a reason' });
+            }
+          }
+          if (Object.values(keptHunks).every((ids) => ids.length === 0)) return { kind: 'reject', reason: hunkRejections.map((r) => `${r.path}: ${r.reason}`).join('; ') };
+          return { kind: 'approve', keptHunks, hunkRejections, approveProtected: await protectedYes() };
         }
         if (answer === 'n' || answer.startsWith('n ')) {
           const reason = answer.slice(1).trim() || (await ask('Reason (told to the agent): '))?.trim() || 'rejected without a reason';
