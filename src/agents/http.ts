@@ -158,7 +158,10 @@ export function statusError(call: Call, status: number, body: string, attempts: 
       'agent.serverError',
     );
   }
-  return new AgentError(`${where} rejected the request (HTTP ${status}: ${said}). Nothing was applied. Check the model name and the server's documentation for this error.`, 'agent.badRequest');
+  const next = /context|too long|too many tokens|maximum.*tokens|prompt is too/i.test(said)
+    ? 'The prompt is likely too long for the model: lower refineLoop.agent.maxPromptTokens.'
+    : "Check the model name and the server's documentation for this error.";
+  return new AgentError(`${where} rejected the request (HTTP ${status}: ${said}). Nothing was applied. ${next}`, 'agent.badRequest');
 }
 
 export function streamCutError(call: Call, received: number, detail: string): AgentError {

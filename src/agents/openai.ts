@@ -104,12 +104,20 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
 
       options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
       progress.report({ kind: 'status', message: `Asking ${model}` });
-      // Models without tool support answer 400 about tools: ask again with text edit blocks only.
+      // Models without tool support answer 400 about tools: ask again with text edit
+      // blocks only. Older servers that reject `stream_options` are asked without it.
       const withoutTools = (_status: number, message: string): unknown => {
-        if (!body.tools || !/tool/i.test(message)) return undefined;
-        options.log?.warn(component, `${model} does not take tools (${message}); asking for text edit blocks instead`);
-        const { tools: _dropped, ...rest } = body;
-        return rest;
+        if (body.tools && /tool/i.test(message)) {
+          options.log?.warn(component, `${model} does not take tools (${message}); asking for text edit blocks instead`);
+          const { tools: _dropped, ...rest } = body;
+          return rest;
+        }
+        if (/stream_options/i.test(message)) {
+          options.log?.warn(component, `the server does not take stream_options (${message}); asking without usage reports`);
+          const { stream_options: _dropped, ...rest } = body;
+          return rest;
+        }
+        return undefined;
       };
       const response = await postJson(call, `${baseUrl}/chat/completions`, headers, body, controller.signal, timedOut, withoutTools).catch(async (error: unknown) => {
         if (!(error instanceof AgentError) || error.code !== 'agent.modelNotFound') throw error;

@@ -112,6 +112,27 @@ describe('openai-compatible: the protocol', () => {
     assert.match(log.lines.join('\n'), /does not take tools/);
   });
 
+  it('asks again without stream_options when an older server rejects it', async () => {
+    const server = await serve((request, response) => {
+      if (request.body.stream_options) return sendJson(response, 400, { error: { message: "Unrecognized request argument supplied: stream_options" } });
+      return writeEvents(response, full(EDIT_REPLY));
+    });
+    const reply = await makeAgent(server.url).propose(sampleRequest(), new AbortController().signal);
+    assert.equal(reply.kind === 'text' && reply.text, EDIT_REPLY.join(''));
+    assert.equal(server.received.length, 2);
+    assert.equal(server.received[1]!.body.stream_options, undefined);
+  });
+
+  it('reports a 400 it cannot work around with the server\'s words', async () => {
+    const server = await serve((_request, response) => sendJson(response, 400, { error: { message: 'context length exceeded: 40000 > 32768' } }));
+    await assert.rejects(makeAgent(server.url).propose(sampleRequest(), new AbortController().signal), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'agent.badRequest');
+      assert.match(error.message, /rejected the request \(HTTP 400: context length exceeded: 40000 > 32768\)\. Nothing was applied\. .*lower refineLoop\.agent\.maxPromptTokens/);
+      return true;
+    });
+    assert.equal(server.received.length, 1);
+  });
+
   it('reports a malformed tool call', async () => {
     const server = await serve((_request, response) =>
       writeEvents(response, [chunk({ tool_calls: [{ index: 0, function: { name: EDIT_TOOL_NAME, arguments: '{"edits": [' } }] }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']),
