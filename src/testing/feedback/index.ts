@@ -205,10 +205,12 @@ function problemBlock(problem: RunProblem, input: FeedbackInput, detailLines: nu
   return lines.join('\n');
 }
 
-function groupBlock(group: FailureGroup, index: number, total: number, tests: Map<string, TestCase>, input: FeedbackInput, full: boolean): string {
+function groupBlock(group: FailureGroup, index: number, total: number, tests: Map<string, TestCase>, input: FeedbackInput, full: boolean, newlyFailing: ReadonlySet<string>): string {
   const { example } = group;
   const root = input.root;
-  const header = `Failure ${index + 1} of ${total}: ${group.errorType}${group.count > 1 ? ` in ${group.count} tests` : ''}${group.location ? ` at ${group.location}` : ''}`;
+  // With a previous round to compare with, say which causes are new: those are what the last change broke.
+  const fresh = input.previous !== undefined && group.testIds.some((id) => newlyFailing.has(id)) ? ' (new since the previous round)' : '';
+  const header = `Failure ${index + 1} of ${total}: ${group.errorType}${group.count > 1 ? ` in ${group.count} tests` : ''}${group.location ? ` at ${group.location}` : ''}${fresh}`;
   const lines = [header];
   const where = (test: TestCase): string => (test.file ? ` (${test.file}${test.line !== undefined ? `:${test.line}` : ''})` : '');
   if (group.count === 1) {
@@ -286,12 +288,13 @@ export function buildFeedback(input: FeedbackInput): Feedback {
     else if (fits(problemBlock(problem, input, 0))) add(problemBlock(problem, input, 0));
   }
   const omitted: FailureGroup[] = [];
+  const newlyFailing = new Set(delta.newlyFailing);
   groups.forEach((group, index) => {
     // Room is kept for the note that names what gets left out.
     const reserve = index < groups.length - 1 ? 240 : 0;
-    const full = groupBlock(group, index, groups.length, tests, input, true);
+    const full = groupBlock(group, index, groups.length, tests, input, true, newlyFailing);
     if (omitted.length === 0 && fits(full + ' '.repeat(reserve))) return add(full);
-    const compact = groupBlock(group, index, groups.length, tests, input, false);
+    const compact = groupBlock(group, index, groups.length, tests, input, false, newlyFailing);
     if (omitted.length === 0 && fits(compact + ' '.repeat(reserve))) return add(compact);
     omitted.push(group);
   });

@@ -84,13 +84,25 @@ export function parseLibtest(input: string, context: ParseContext = {}): ParsedT
       if (panicIndex >= 0) {
         errorType = 'panic';
         const header = body[panicIndex]!;
-        const inline = /panicked at (.+?):(\d+):(\d+):$/.exec(header) ?? /panicked at '([\s\S]*)', (.+?):(\d+):(\d+)$/.exec(header);
+        let location = /panicked at (.+?):(\d+):(\d+):$/.exec(header);
         const messageLines: string[] = [];
-        for (let next = panicIndex + 1; next < body.length && !/^(stack backtrace:|note: )/.test(body[next]!); next++) messageLines.push(body[next]!);
+        if (location) {
+          // Rust 1.73 and later: location on the header line, the message below it.
+          for (let next = panicIndex + 1; next < body.length && !/^(stack backtrace:|note: )/.test(body[next]!); next++) messageLines.push(body[next]!);
+        } else {
+          // Older: panicked at 'message…', file:line:col (the message may span lines).
+          const quoted = [header.replace(/^.*? panicked at '/, '')];
+          for (let next = panicIndex + 1; next < body.length && !/', \S+:\d+:\d+$/.test(quoted[quoted.length - 1]!); next++) quoted.push(body[next]!);
+          const last = /^([\s\S]*)', (\S+?):(\d+):(\d+)$/.exec(quoted.join('\n'));
+          if (last) {
+            messageLines.push(last[1]!);
+            location = [last[0], last[2]!, last[3]!, last[4]!] as unknown as RegExpExecArray;
+          } else messageLines.push(...quoted);
+        }
         message = messageLines.join('\n').trim();
         stack = rustBacktrace(body.slice(panicIndex), context);
-        if (inline && inline.length === 4) {
-          const panicFrame = frame(header, inline[1], Number(inline[2]), Number(inline[3]), undefined, context);
+        if (location) {
+          const panicFrame = frame(header, location[1], Number(location[2]), Number(location[3]), undefined, context);
           if (!stack.some((entry) => entry.file === panicFrame.file && entry.line === panicFrame.line)) stack.unshift(panicFrame);
           file = panicFrame.file;
           line = panicFrame.line;

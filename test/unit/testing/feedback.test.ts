@@ -107,6 +107,8 @@ describe('feedback delta, cap and hygiene', () => {
     assert.deepEqual(names(feedback.delta.stillFailing), ['calc › parses a price with cents', 'calc › parses a price without a dollar sign', 'calc › subtracts larger numbers']);
     assert.match(feedback.text, /Since the previous round: 1 newly failing, 3 still failing, 1 fixed\./);
     assert.match(feedback.text, /Newly failing: calc › multiplies/);
+    assert.match(feedback.text, /Failure \d of \d: Error \(new since the previous round\)\n {2}Test: calc › multiplies/);
+    assert.equal(feedback.text.match(/new since the previous round/g)?.length, 1);
   });
 
   it('a selected run does not call tests that did not run fixed', () => {
