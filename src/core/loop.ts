@@ -1,4 +1,4 @@
-import { CancelledError, errorMessage } from './errors';
+import { CancelledError, RefineError, errorMessage } from './errors';
 import type { Outcome } from './session';
 import type { Settings } from './settings';
 import { SessionRun, type SessionPorts, type SessionTask } from './sessionRun';
@@ -19,6 +19,10 @@ export interface SessionResult {
 }
 
 export async function runSession(task: SessionTask, ports: SessionPorts, settings: Settings, signal: AbortSignal): Promise<SessionResult> {
+  // A session's history and checkpoints are never overwritten by another run.
+  if (task.sessionId !== undefined && (await ports.store.load(task.sessionId))) {
+    throw new RefineError(`Session ${task.sessionId} exists already: start a new session (its checkpoints stay restorable).`, 'session.exists');
+  }
   const run = new SessionRun(task, ports, settings);
   try {
     await run.start();

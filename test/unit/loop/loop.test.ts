@@ -441,3 +441,11 @@ test('an agent that takes tools is offered the edit tool, and its tool calls are
   assert.equal(requests[0]!.tools?.length, 1);
   assert.equal(s.agent.requests.length, 0);
 });
+
+test('a session id that exists already is refused before anything is written', async () => {
+  const s = setUp({ replies: [FIX_TOTAL], reviews: [() => ({ kind: 'stop' })] });
+  await s.run();
+  const before = JSON.stringify(await s.store.load('session-1'));
+  await assert.rejects(s.run(), /Session session-1 exists already/);
+  assert.equal(JSON.stringify(await s.store.load('session-1')), before);
+});
