@@ -74,6 +74,8 @@ export const sessionRecordSchema = z.object({
   endedAt: z.number().optional(),
   approvalMode: z.enum(approvalModes),
   maxRounds: z.number().int(),
+  /** Every setting the session started with (`refineLoop.*` without the prefix). */
+  settings: z.record(z.string(), z.unknown()).optional(),
   baseline: testResultRecordSchema.optional(),
   rounds: z.array(roundRecordSchema),
   outcome: z.enum(outcomes).optional(),

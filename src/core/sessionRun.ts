@@ -94,7 +94,16 @@ export class SessionRun {
     const startedAt = ports.clock.now();
     this.sessionId = task.sessionId ?? newSessionId(startedAt);
     this.progress = new ProgressTracker(settings.stopAfterRoundsWithoutProgress);
-    this.record = { version: 1, sessionId: this.sessionId, task: task.task, startedAt, approvalMode: settings.approvalMode, maxRounds: settings.maxRounds, rounds: [] };
+    this.record = {
+      version: 1,
+      sessionId: this.sessionId,
+      task: task.task,
+      startedAt,
+      approvalMode: settings.approvalMode,
+      maxRounds: settings.maxRounds,
+      settings: { ...settings },
+      rounds: [],
+    };
   }
 
   private get auto(): boolean {

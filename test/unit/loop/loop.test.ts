@@ -99,6 +99,7 @@ test('review each round: approve, continue, approve, stop and keep at green → 
   // History in the store: baseline, both rounds with their patch, test summary and decisions.
   const record = (await s.store.load('session-1'))!;
   assert.equal(record.outcome, 'passed');
+  assert.equal(record.settings?.stopAfterRoundsWithoutProgress, 2, 'the settings it started with');
   assert.deepEqual(record.baseline?.failing, ['total', 'discount']);
   assert.deepEqual(record.rounds.map((r) => [r.review?.decision, r.tests?.summary.failed, r.afterTests?.decision]), [
     ['approve', 1, 'continue'],
