@@ -7,7 +7,7 @@ import type { EditProblem } from '../core/session';
 import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
 import { isCommentElision } from './normalize';
 import { guardPath } from './pathGuard';
-import { DecodeError, blockLines, decodeFile, encodeFile, joinLines, splitLines, textFromString, type TextFile } from './text';
+import { DecodeError, blockLines, decodeFile, encodeFile, encodeSpliced, joinLines, splitLines, textFromString, type TextFile } from './text';
 import type { ApplyResult, EditOp, ReplaceOp } from './types';
 
 // Applying a reply's edits: all or nothing. Every edit is tried against the files as
@@ -25,6 +25,12 @@ interface FileState {
   touched: boolean;
   /** Line count changes of earlier edits, to shift the line hints of later diff hunks. */
   readonly shifts: { at: number; delta: number }[];
+  /**
+   * Lines at the start and end that no edit touched (so far), when only splices changed
+   * the file; undefined after anything else rewrote it. Their bytes are copied, not re-encoded.
+   */
+  untouched?: { head: number; tail: number };
+  readonly originalLineCount: number;
 }
 
 class Applier {
@@ -52,7 +58,9 @@ class Applier {
     let state: FileState | null;
     try {
       const bytes = await this.workspace.read(path);
-      state = { path, original: bytes, text: bytes === undefined ? undefined : decodeFile(bytes), touched: false, shifts: [] };
+      const text = bytes === undefined ? undefined : decodeFile(bytes);
+      const lineCount = text?.lines.length ?? 0;
+      state = { path, original: bytes, text, touched: false, shifts: [], originalLineCount: lineCount, untouched: { head: lineCount, tail: lineCount } };
     } catch (error) {
       if (error instanceof PathError) this.fail(op, `Block ${op.block}: ${error.message}`, path);
       else if (error instanceof DecodeError) this.fail(op, `Block ${op.block}: ${path} ${error.message}.`, path);
@@ -85,6 +93,7 @@ class Applier {
         if (target.text) return this.fail(op, `Block ${op.block}: cannot rename ${state.path} to ${target.path}: ${target.path} already exists.`, state.path);
         if (target === state) return;
         target.text = state.text;
+        target.untouched = undefined;
         target.renamedFrom = state;
         target.touched = true;
         state.text = undefined;
@@ -134,6 +143,11 @@ class Applier {
         text.eols.splice(result.start, result.end - result.start, ...newEols);
         fixEols(text, atEnd ? finalEol : undefined);
         state.shifts.push({ at: result.start, delta: newLines.length - (result.end - result.start) });
+        if (state.untouched) {
+          // The line before the splice may get a new ending (fixEols), so it counts as touched.
+          const tail = text.lines.length - (result.start + newLines.length);
+          state.untouched = { head: Math.min(state.untouched.head, Math.max(0, result.start - 1)), tail: Math.min(state.untouched.tail, tail) };
+        }
         state.touched = true;
         return;
       }
@@ -167,6 +181,7 @@ class Applier {
     const { lines, eols } = splitLines(whole.slice(0, at) + replace + whole.slice(at + search.length));
     text.lines = lines;
     text.eols = eols;
+    state.untouched = undefined;
     state.touched = true;
     return true;
   }
@@ -185,6 +200,7 @@ class Applier {
     } else {
       state.text = wanted;
     }
+    state.untouched = undefined;
     state.touched = true;
   }
 
@@ -236,6 +252,7 @@ class Applier {
     text.lines = lines;
     text.eols = eols;
     fixEols(text, finalEol);
+    state.untouched = undefined;
     state.touched = true;
   }
 
@@ -258,7 +275,11 @@ class Applier {
         });
         continue;
       }
-      const after = state.text ? encodeFile(state.text) : undefined;
+      const after = !state.text
+        ? undefined
+        : state.original && state.untouched
+          ? encodeSpliced(state.original, state.originalLineCount, state.text, state.untouched.head, state.untouched.tail)
+          : encodeFile(state.text);
       if (state.original === undefined) {
         if (after !== undefined) changes.push({ path: state.path, kind: 'create', after });
       } else if (after === undefined) {

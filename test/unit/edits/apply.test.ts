@@ -30,6 +30,13 @@ test('an edit of the last line keeps the missing final newline; mixed endings ke
   assert.equal(decode(deletedEnd.changes[0]!.after), 'one');
 });
 
+test('multi-byte characters and lone CR endings around an edit are copied byte for byte', async () => {
+  const result = await run({ 'u.txt': 'café ☕\nnaïve\nx = 1\n€uro 🚀\n' }, sr('u.txt', 'x = 1', 'x = 2'));
+  assert.equal(decode(result.changes[0]!.after), 'café ☕\nnaïve\nx = 2\n€uro 🚀\n');
+  const mac = await run({ 'm.txt': 'a\rb\rc\r' }, sr('m.txt', 'b', 'B\nB2'));
+  assert.equal(decode(mac.changes[0]!.after), 'a\rB\rB2\rc\r');
+});
+
 test('a UTF-8 BOM and UTF-16 files stay as they were', async () => {
   const bom = Uint8Array.from([0xef, 0xbb, 0xbf, ...encode('x = 1\n')]);
   const result = await run({ 'a.cs': bom }, sr('a.cs', 'x = 1', 'x = 2'));
