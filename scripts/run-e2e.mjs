@@ -154,8 +154,8 @@ async function main() {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
-  cleanups.unshift(async () => {
-    // First of the cleanups to run last: keep a picture of where a failure happened.
+  cleanups.push(async () => {
+    // Runs before the browser closes: keep a picture of where a failure happened.
     if (process.exitCode) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => undefined);
   });
 
@@ -221,8 +221,8 @@ async function main() {
   await page.locator('.monaco-diff-editor').first().screenshot({ path: join(artifacts, 'diff-editor.png') });
   log('round 1: proposal shown in the diff editor and the panel');
   await panel.locator('#reason').fill('percent is a percentage: 10 means 10 %, so take amount * percent / 100 off');
-  await panel.locator('#reject').click();
-  log('round 1: rejected with a reason');
+  await panel.locator('#reason').press('Control+Enter');
+  log('round 1: rejected with a reason (Ctrl+Enter in the reason box)');
 
   // Round 2: the revised proposal; approve; the tests fail (subtotal).
   await expectText(badge, 'Round 2 of 5');
@@ -246,8 +246,9 @@ async function main() {
   // Round 3: approve; the tests pass; the outcome is `passed`.
   await expectText(badge, 'Round 3 of 5');
   await expectText(panel.locator('.summary'), 'quantity');
-  await panel.locator('#approve').click();
-  log('round 3: approved');
+  await panel.locator('h1.task').click();
+  await panel.locator('body').press('a');
+  log('round 3: approved (the A key in the panel)');
   const outcome = panel.locator('#outcome');
   const finish = panel.locator('#stop-keep');
   await Promise.race([outcome.waitFor(), finish.waitFor()]);
@@ -288,6 +289,20 @@ async function main() {
   await tree.locator('.monaco-list-row', { hasText: 'cart.js' }).first().waitFor();
   await page.screenshot({ path: join(artifacts, 'sessions-view.png') });
   log('sessions view lists the session');
+
+  // Export Report: the session as Markdown in a new editor.
+  await runCommand('Refine Loop: Export Report');
+  await page.locator('.tab', { hasText: 'Untitled' }).first().waitFor();
+  await expectText(page.locator('.editor-group-container.active .view-lines'), 'Make the cart tests pass');
+  log('report exported');
+
+  // A reload: the serializer brings the review panel back with its last state.
+  await page.reload();
+  await page.locator('.monaco-workbench').waitFor();
+  await panel.locator('#outcome').waitFor();
+  check((await panel.locator('#outcome').getAttribute('data-outcome')) === 'passed', 'the restored panel shows the outcome');
+  await expectText(panel.locator('.notice'), 'Restored after a reload');
+  log('review panel restored after a reload');
   return 0;
 }
 
@@ -295,7 +310,8 @@ async function expectText(locator, text) {
   const deadline = Date.now() + STEP_TIMEOUT;
   let last = '';
   while (Date.now() < deadline) {
-    last = (await locator.first().textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+    // The editor renders spaces as no-break spaces.
+    last = ((await locator.first().textContent({ timeout: 2000 }).catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
     if (last.includes(text)) return;
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
   }

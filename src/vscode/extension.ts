@@ -9,6 +9,7 @@ import { DiffDocuments } from './diffDocuments';
 import type { LoopApi } from './loopApi';
 import { createEditorAgent } from './lmAgent';
 import { Log } from './log';
+import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
 import { SessionCommands } from './sessionCommands';
@@ -28,6 +29,8 @@ export interface TestingApi {
   /** Replaces the loop and providers (undefined: the real ones). */
   setLoop(loop: LoopApi | undefined): void;
   store(): SessionStore;
+  /** The start-up journal recovery, with the question answered by the test. */
+  recoverJournals(ask: RecoveryQuestion): Promise<number>;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -56,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const commands = new SessionCommands({ log, controller, sessions, keys: new ApiKeys(context.secrets), confirmed, store: getStore, loop: () => loopOverride ?? realLoop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
+  void offerJournalRecovery(getStore(), controller, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
   if (context.extensionMode === vscode.ExtensionMode.Production) return {};
@@ -71,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
         loopOverride = loop;
       },
       store: getStore,
+      recoverJournals: (ask) => offerJournalRecovery(getStore(), controller, log, () => trust.isTrusted, ask),
     },
   };
 }

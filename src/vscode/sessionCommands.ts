@@ -206,7 +206,7 @@ export class SessionCommands extends Disposable {
     const record = await this.deps.store().load(sessionId);
     if (!record) throw new UsageError(`Session ${sessionId} is not in the store (yet): nothing to export.`);
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: loop.exportReport(record) });
-    await vscode.window.showTextDocument(document, { preview: false });
+    await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.One });
     return document;
   }
 }

@@ -76,8 +76,11 @@ function render(): void {
   if (restored) app.append(h('p', { className: 'notice', role: 'status' }, 'Restored after a reload. The buttons come back when the session is live again.'));
   if (state.outcome) app.append(outcomeBanner(state));
   else app.append(gate(state));
+  // After the tests, their results come first: they are what the decision is about.
+  const testsFirst = state.phase !== 'review';
+  if (testsFirst && state.tests) app.append(testsSection(state));
   if (state.proposal) app.append(proposalSection(state));
-  if (state.tests) app.append(testsSection(state));
+  if (!testsFirst && state.tests) app.append(testsSection(state));
   if (state.history.length > 0) app.append(chartSection(state));
   if (focusedId) document.getElementById(focusedId)?.focus();
 }

@@ -324,3 +324,49 @@ async function proposal(): Promise<{ view: ProposalView }> {
   const { change, diff } = await oneFileChange('src/math.js', 'function add(a, b) {\n  return a - b;\n}\n', 'function add(a, b) {\n  return a + b;\n}\n');
   return { view: { sessionId: 'x', round: 1, maxRounds: 3, summary: 'Use + in add.', changes: [change], diffs: [diff], protectedPaths: [], editProblems: [] } };
 }
+
+describe('In the editor: all changes, the Sessions data, reports and journal recovery', () => {
+  afterEach(closeEditors);
+
+  it('opens every file of a round in the multi-file diff editor', async () => {
+    const api = await testingApi();
+    const first = await oneFileChange('src/a.js', 'a\n', 'A\n');
+    const second = await oneFileChange('src/b.js', 'b\n', 'B\n');
+    api.diffs.setRound('it-all', 4, [first.change, second.change], false);
+    await api.diffs.openAll('it-all', 4, workspaceUri());
+    const tab = await waitFor('the multi-diff tab', () => vscode.window.tabGroups.activeTabGroup.activeTab);
+    assert.equal(tab.label, 'Refine Loop: Round 4 changes (2 files)');
+    assert.deepEqual(api.diffs.paths('it-all', 4), ['src/a.js', 'src/b.js']);
+  });
+
+  it('finishes an interrupted apply found in the journal at start-up, as the person chose', async () => {
+    const api = await testingApi();
+    const uri = workspaceUri('scratch', 'journal.txt');
+    await vscode.workspace.fs.writeFile(uri, encode('before\n'));
+    const before = encode('before\n');
+    const after = encode('after\n');
+    await api.store().writeJournal({
+      sessionId: 'it-journal',
+      round: 1,
+      createdAt: Date.now(),
+      state: 'pending',
+      files: [{ path: 'scratch/journal.txt', before, beforeHash: await sha256Hex(before), after, afterHash: await sha256Hex(after) }],
+    });
+    const asked: number[] = [];
+    const recovered = await api.recoverJournals(async (entry) => (asked.push(entry.round), 'rollForward'));
+    assert.equal(recovered, 1);
+    assert.deepEqual(asked, [1]);
+    assert.equal(decode(await vscode.workspace.fs.readFile(uri)), 'after\n');
+    assert.equal((await api.store().readJournal('it-journal', 1))?.state, 'committed');
+    assert.equal(await api.recoverJournals(async () => 'restore'), 0, 'nothing is pending any more');
+  });
+
+  it('exports a stored session as a Markdown report in a new editor', async () => {
+    const api = await testingApi();
+    await api.store().save({ version: 1, sessionId: 'it-report', task: 'report me', startedAt: Date.now(), approvalMode: 'reviewEachRound', maxRounds: 3, rounds: [], outcome: 'stopped', reason: 'by hand' });
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>('refineLoop.exportReport', { kind: 'session', session: { sessionId: 'it-report' } });
+    assert.equal(document.languageId, 'markdown');
+    assert.match(document.getText(), /report me/);
+    assert.match(document.getText(), /stopped/);
+  });
+});

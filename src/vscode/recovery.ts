@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { pendingJournals, recoverEntry } from '../core/checkpoints';
+import { errorMessage } from '../core/errors';
+import type { Reviewer, SessionStore } from '../core/ports';
+import type { JournalEntry } from '../core/record';
+import type { Log } from './log';
+import { VscodeWorkspace } from './workspaceAdapter';
+
+/**
+ * At activation: a round whose apply was interrupted (the editor closed or crashed
+ * between writing its journal and finishing) is offered for restore (every file back
+ * to before the round) or roll-forward (every file as the round meant), never decided
+ * silently. In Restricted Mode nothing is touched.
+ */
+export type RecoveryQuestion = (entry: JournalEntry) => Promise<'restore' | 'rollForward' | undefined>;
+
+export async function offerJournalRecovery(store: SessionStore, reviewer: Reviewer, log: Log, isTrusted: () => boolean, ask: RecoveryQuestion = askPerson): Promise<number> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!root || !isTrusted()) return 0;
+  let entries;
+  let recovered = 0;
+  try {
+    entries = await pendingJournals(store);
+  } catch (error) {
+    log.warn('recovery', `could not read the journal: ${errorMessage(error)}`);
+    return 0;
+  }
+  for (const entry of entries) {
+    const files = entry.files.map((file) => file.path).join(', ');
+    log.warn('recovery', `round ${entry.round} of session ${entry.sessionId} did not finish applying: ${files}`);
+    const answer = await ask(entry);
+    if (!answer) continue;
+    const result = await recoverEntry(entry, answer, { workspace: new VscodeWorkspace(root, log), store, reviewer, log });
+    recovered++;
+    void vscode.window.showInformationMessage(`Refine Loop: ${answer === 'restore' ? 'restored' : 'finished'} round ${entry.round}: ${result.written.length} file(s) written${result.kept.length ? `, your version of ${result.kept.join(', ')} kept` : ''}.`);
+  }
+  return recovered;
+}
+
+async function askPerson(entry: JournalEntry): Promise<'restore' | 'rollForward' | undefined> {
+  const files = entry.files.map((file) => file.path).join(', ');
+  const restore = 'Restore Files';
+  const forward = 'Finish Applying';
+  const answer = await vscode.window.showWarningMessage(
+    `Refine Loop: round ${entry.round} was interrupted while it was being applied (${files}).`,
+    { modal: true, detail: 'Restore Files puts every file back as it was before the round. Finish Applying writes the rest of the round. A file you changed since is not overwritten without asking.' },
+    restore,
+    forward,
+  );
+  return answer === restore ? 'restore' : answer === forward ? 'rollForward' : undefined;
+}
