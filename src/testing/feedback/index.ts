@@ -1,4 +1,5 @@
 import { type RunProblem, type StackFrame, type TestCase, type TestReport, failingTests, summarize } from '../../core/testReport';
+import { parseJsFrame } from '../parsers/common';
 import { clean, normaliseMessage, oneLine } from './clean';
 
 // Turns a TestReport into what the agent reads next round: a summary line, the delta
@@ -169,6 +170,27 @@ export function foldStack(stack: readonly StackFrame[], root?: string, maxWorksp
   return lines.map((line) => clean(line, root));
 }
 
+/** In free text (a crash's output), runs of library stack lines folded like a parsed stack's. */
+function foldStackLines(lines: readonly string[], root?: string): string[] {
+  const result: string[] = [];
+  let run: StackFrame[] = [];
+  const flush = (): void => {
+    if (run.length > 1) result.push(...foldStack(run, root).map((line) => `    ${line}`));
+    else if (run.length === 1) result.push(run[0]!.raw.startsWith('at ') ? `    ${run[0]!.raw}` : run[0]!.raw);
+    run = [];
+  };
+  for (const line of lines) {
+    const parsed = /^\s*at\s/.test(line) ? parseJsFrame(line, root ? { root } : {}) : undefined;
+    if (parsed && !parsed.inWorkspace) run.push(parsed);
+    else {
+      flush();
+      result.push(line);
+    }
+  }
+  flush();
+  return result;
+}
+
 function indent(text: string, prefix = '  '): string {
   return text
     .split('\n')
@@ -197,7 +219,9 @@ function problemBlock(problem: RunProblem, input: FeedbackInput, detailLines: nu
     if (excerpt) lines.push(indent(excerpt));
   }
   if (problem.detail && detailLines > 0) {
-    const detail = clean(problem.detail, input.root).split('\n').filter((line) => line.trim() !== '');
+    const detail = foldStackLines(problem.detail.split('\n'), input.root)
+      .map((line) => clean(line, input.root))
+      .filter((line) => line.trim() !== '');
     const shown = detail.slice(0, detailLines);
     if (detail.length > detailLines) shown.push(`… ${detail.length - detailLines} more lines`);
     lines.push(indent(shown.join('\n')));

@@ -41,7 +41,7 @@ export function detectFormat(text: string): ReportFormat {
   if (/^TAP version \d+/m.test(head) || /^(not )?ok \d+ /m.test(head)) return 'tap';
   if (/^=+ test session starts =+$/m.test(head) || /^=+ (\d+ (passed|failed|errors?)|FAILURES|ERRORS) /m.test(stripAnsi(text))) return 'pytest';
   if (/^running \d+ tests?$/m.test(head) || /^test result: (ok|FAILED)\./m.test(stripAnsi(text)) || /^\s*Compiling \S+ v\d/m.test(head)) return 'libtest';
-  if (/^\s+\d+ passing \(\d+m?s\)$/m.test(stripAnsi(text))) return 'mocha';
+  if (/^\s+\d+ passing \(\d+m?s\)$/m.test(stripAnsi(text)) || /^\s*Exception during run: /m.test(head)) return 'mocha';
   return 'raw';
 }
 

@@ -1,5 +1,5 @@
 import type { TestCase } from '../../core/testReport';
-import { type ParseContext, type ParsedTests, makeTest, splitErrorType, splitJsError, stripAnsi } from './common';
+import { type ParseContext, type ParsedTests, makeTest, splitErrorType, splitJsError, stripAnsi, workspacePath } from './common';
 
 // Mocha's default `spec` reporter, the fallback when no xunit file was written. The
 // listing gives suites (by indentation) and results (`✔ name`, `N) name`, `- name`);
@@ -71,5 +71,20 @@ export function parseMochaText(input: string, context: ParseContext = {}): Parse
       stack: split.stack,
     });
   });
-  return { tests, problems: [] };
+  // A test file that failed to load stops mocha before any test: "Exception during run: file:line".
+  const problems: ParsedTests['problems'] = [];
+  const exceptionAt = lines.findIndex((line) => /^\s*Exception during run: /.test(line));
+  if (exceptionAt >= 0) {
+    const where = /Exception during run: (.+?):(\d+)\s*$/.exec(lines[exceptionAt]!);
+    const errorLine = lines.slice(exceptionAt + 1).find((line) => /^\s*[A-Z]\w*(Error|Exception)\b[^:]*:/.test(line))?.trim();
+    const file = where ? workspacePath(where[1]!, context) : undefined;
+    problems.push({
+      kind: 'collection',
+      message: `${file ?? 'a test file'} failed to load: ${errorLine ?? lines[exceptionAt]!.trim()}`,
+      ...(file ? { file } : {}),
+      ...(where ? { line: Number(where[2]) } : {}),
+      detail: lines.slice(exceptionAt, exceptionAt + 12).join('\n').trim(),
+    });
+  }
+  return { tests, problems };
 }

@@ -77,6 +77,13 @@ describe('feedback from real runner reports', () => {
     assert.ok(lines.length < example.stack.length);
   });
 
+  it('folds library stack lines inside a problem\'s output too', () => {
+    const sample = capturedSamples().find((entry) => entry.name === 'mocha-syntax-error')!;
+    const feedback = buildFeedback({ report: reportOf(sample), maxTokens: 6000, root: sample.root });
+    assert.match(feedback.text, /SyntaxError: Unexpected token ';'\n {6}… \d+ frames in Node internals/);
+    assert.ok(!feedback.text.includes('wrapSafe'));
+  });
+
   it('build and collection errors lead the feedback and never read as "0 failed" alone', () => {
     for (const sample of capturedSamples().filter((entry) => /error/.test(entry.name))) {
       const report = reportOf(sample);

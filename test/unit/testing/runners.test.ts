@@ -108,6 +108,7 @@ describe('real runners on the fixture projects', () => {
 
   const errorCases: [string, string, () => string, string][] = [
     ['errors/node-syntax', 'node:test', () => 'node --test test/', 'collection'],
+    ['errors/mocha-syntax', 'mocha', () => 'npm test', 'collection'],
     ['errors/jest-syntax', 'jest', () => `${join(fixturesRoot(), 'node_modules', '.bin', 'jest')}`, 'collection'],
     ['errors/vitest-syntax', 'vitest', () => `${join(fixturesRoot(), 'node_modules', '.bin', 'vitest')} run`, 'collection'],
     ['errors/pytest-collect', 'pytest', pytestCommand, 'collection'],
