@@ -86,3 +86,29 @@ export async function proposalFingerprint(changes: readonly { path: string; kind
   }
   return sha256Hex(total);
 }
+
+/**
+ * The signal for the session's work (agent calls, test runs): aborted by the caller's
+ * signal, or when `msLeft` runs out, so `maxMinutes` also holds in the middle of a
+ * slow call. The gates keep the caller's signal: a person is never cut off.
+ */
+export function workSignal(outer: AbortSignal, msLeft: number | undefined): { readonly signal: AbortSignal; expired(): boolean; dispose(): void } {
+  if (msLeft === undefined) return { signal: outer, expired: () => false, dispose: () => undefined };
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new Error('The session reached its time limit.'));
+  }, Math.max(0, msLeft));
+  const onAbort = () => controller.abort(outer.reason);
+  if (outer.aborted) onAbort();
+  else outer.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    expired: () => expired && !outer.aborted,
+    dispose: () => {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onAbort);
+    },
+  };
+}

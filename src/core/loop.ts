@@ -1,6 +1,7 @@
 import { CancelledError, RefineError, errorMessage } from './errors';
 import type { Outcome } from './session';
 import type { Settings } from './settings';
+import { workSignal } from './limits';
 import { SessionRun, type SessionPorts, type SessionTask } from './sessionRun';
 
 // The refinement loop of ../shared/DESIGN.md: rounds of propose → review → apply →
@@ -24,15 +25,16 @@ export async function runSession(task: SessionTask, ports: SessionPorts, setting
     throw new RefineError(`Session ${task.sessionId} exists already: start a new session (its checkpoints stay restorable).`, 'session.exists');
   }
   const run = new SessionRun(task, ports, settings);
+  const work = workSignal(signal, settings.maxMinutes > 0 ? run.record.startedAt + settings.maxMinutes * 60_000 - ports.clock.now() : undefined);
   try {
     await run.start();
-    if (task.baseline) await run.baseline(signal);
+    if (task.baseline) await run.baseline(work.signal);
     for (;;) {
       const limit = run.limitBeforeNextRound();
       if (limit) return await run.finish('limitReached', limit);
       if (signal.aborted) throw new CancelledError();
 
-      const proposal = await run.propose(signal);
+      const proposal = await run.propose(work.signal);
       if (proposal.repeated) return await run.finish('stuck', `the agent repeated its proposal of an earlier round (round ${proposal.round})`);
 
       const applied = await run.reviewAndApply(proposal, signal);
@@ -43,13 +45,16 @@ export async function runSession(task: SessionTask, ports: SessionPorts, setting
         continue;
       }
 
-      const tested = await run.test(signal);
+      const tested = await run.test(work.signal);
       const next = await run.afterTests(tested, signal);
       if (next.end) return await run.finish(next.outcome, next.reason);
     }
   } catch (error) {
+    if (work.expired()) return run.finish('limitReached', `reached the limit of ${settings.maxMinutes} minutes during ${run.round === 0 ? 'the baseline' : `round ${run.round}`}`);
     const cancelled = signal.aborted || error instanceof CancelledError;
     if (!cancelled) ports.log.error('loop', `session ${run.sessionId} failed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}`);
     return run.finish(cancelled ? 'stopped' : 'failed', cancelled ? 'cancelled' : errorMessage(error));
+  } finally {
+    work.dispose();
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchesAny, protectedAmong } from '../../../src/core/glob';
 import { defaultProtectedPaths } from '../../../src/core/settings';
-import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from '../../../src/core/limits';
+import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint, workSignal } from '../../../src/core/limits';
 import { bytes, report } from './fakes';
 
 test('the default protected paths catch tests, CI, editor settings, env files and lock files, and nothing else', () => {
@@ -77,4 +77,24 @@ test('a proposal fingerprint is the same for the same effect in any order, and d
   assert.notEqual(await proposalFingerprint([a, b]), await proposalFingerprint([a, { ...b, after: bytes('z') }]));
   assert.notEqual(await proposalFingerprint([a]), await proposalFingerprint([{ ...a, kind: 'delete', after: undefined }]));
   assert.notEqual(await proposalFingerprint([{ ...a, before: bytes('v1') }]), await proposalFingerprint([{ ...a, before: bytes('v2') }]), 'same result from another start');
+});
+
+test('the work signal follows the caller, expires on its own, and without a limit is the caller’s signal', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const outer = new AbortController();
+  const work = workSignal(outer.signal, 1000);
+  t.mock.timers.tick(999);
+  assert.equal(work.signal.aborted, false);
+  outer.abort();
+  assert.equal(work.signal.aborted, true);
+  assert.equal(work.expired(), false, 'cancelled, not expired');
+  work.dispose();
+
+  const timed = workSignal(new AbortController().signal, 1000);
+  t.mock.timers.tick(1000);
+  assert.deepEqual([timed.signal.aborted, timed.expired()], [true, true]);
+  timed.dispose();
+
+  const caller = new AbortController().signal;
+  assert.equal(workSignal(caller, undefined).signal, caller);
 });

@@ -450,3 +450,33 @@ test('a session id that exists already is refused before anything is written', a
   await assert.rejects(s.run(), /Session session-1 exists already/);
   assert.equal(JSON.stringify(await s.store.load('session-1')), before);
 });
+
+test('time limit in the middle of a slow agent call: the call is cut off and the outcome is limitReached', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const s = setUp({ replies: [], settings: { maxMinutes: 1 }, baseline: false });
+  let called!: () => void;
+  const agentCalled = new Promise<void>((resolve) => (called = resolve));
+  let aborted = false;
+  s.ports = {
+    ...s.ports,
+    agent: {
+      id: 'slow',
+      propose: (_request, signal) =>
+        new Promise((_resolve, reject) => {
+          called();
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new AgentError('The agent call was cancelled.', 'agent.cancelled'));
+          });
+        }),
+    },
+  };
+  const outer = new AbortController();
+  const running = runSession({ task: 'Make the cart tests pass', scope: [], sessionId: 'slow-1' }, s.ports, parseSettings({ maxMinutes: 1 }), outer.signal);
+  await agentCalled;
+  t.mock.timers.tick(60_000);
+  const result = await running;
+  assert.equal(aborted, true);
+  assert.deepEqual([result.outcome, result.reason], ['limitReached', 'reached the limit of 1 minutes during round 1']);
+  assert.equal(outer.signal.aborted, false, "the caller's signal is untouched");
+});
