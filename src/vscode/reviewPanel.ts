@@ -154,7 +154,7 @@ export class ReviewPanel extends Disposable {
 <title>Refine Loop Review</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Loading the review…</p></main>
+<main id="app"><p class="muted">Loading the review…</p></main>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

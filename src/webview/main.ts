@@ -207,6 +207,14 @@ function gate(current: PanelState): HTMLElement {
       ),
     );
   }
+  if (current.phase === 'working') {
+    return h(
+      'section',
+      { className: 'gate idle', 'aria-label': 'Session at work' },
+      h('p', { className: 'muted' }, 'Nothing to decide right now: the agent or the tests are at work.'),
+      h('div', { className: 'buttons' }, h('button', { id: 'stop', className: 'secondary', title: 'Cancel the agent call or the test run and end the session', disabled: !live(), onclick: () => post({ type: 'stop' }) }, 'Stop')),
+    );
+  }
   return h('section', { className: 'gate idle' }, h('p', { className: 'muted' }, current.phase === 'ended' ? 'This session has ended.' : 'Nothing to decide right now.'));
 }
 

@@ -370,3 +370,54 @@ describe('In the editor: all changes, the Sessions data, reports and journal rec
     assert.match(document.getText(), /stopped/);
   });
 });
+
+describe('In the editor: a real session with the loop, the command agent and the test runner', () => {
+  const settingsToRestore = ['agent.provider', 'agent.command', 'test.command'];
+  let original = '';
+
+  before(async () => {
+    original = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!;
+  });
+
+  after(async () => {
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    for (const key of settingsToRestore) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.fs.writeFile(workspaceUri('src', 'math.js'), encode(original));
+    await closeEditors();
+  });
+
+  it('applies the proposal as the person edited it in the diff editor, runs the tests and ends passed', async () => {
+    const api = await testingApi();
+    api.setLoop(undefined);
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
+    await api.confirmed.add('node --test');
+
+    const started = vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'make add add', scope: ['src/math.js'] });
+    const gate = await waitFor('the review of the real proposal', () => (api.controller.pending?.kind === 'review' ? api.controller.pending : undefined), 30_000);
+    assert.equal(gate.view.round, 1);
+    assert.match(gate.view.summary, /adds now/);
+    assert.deepEqual(gate.view.diffs.map((diff) => diff.path), ['src/math.js']);
+
+    // The person changes the proposed side in the diff editor, then approves from the palette command.
+    const proposalUri = api.diffs.proposalUri(gate.view.sessionId, 1, 'src/math.js');
+    const proposed = decode(await vscode.workspace.fs.readFile(proposalUri))!;
+    assert.match(proposed, /return a \+ b;/);
+    await vscode.workspace.fs.writeFile(proposalUri, encode(proposed.replace('return a + b;', 'return a + b; // reviewed')));
+    await vscode.commands.executeCommand('refineLoop.approve');
+
+    const after = await waitFor('the after-tests gate', () => (api.controller.pending?.kind === 'afterTests' ? api.controller.pending : undefined), 60_000);
+    assert.equal(after.view.passed, true);
+    assert.match(decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!, /return a \+ b; \/\/ reviewed/);
+    assert.equal(api.panel.handleMessage({ type: 'afterTests', round: 1, decision: 'stopKeep' }), true);
+    const result = await started;
+    assert.equal(result?.outcome, 'passed');
+
+    const record = await api.store().load(gate.view.sessionId);
+    assert.equal(record?.outcome, 'passed');
+    assert.match(record?.rounds[0]?.review?.userEdits ?? '', /\/\/ reviewed/, 'the person’s edit is recorded for the agent');
+  });
+});
