@@ -2,7 +2,7 @@ import { contentHash } from './hash';
 import type { FileChange } from './model';
 import type { FileWrite, Logger, Reviewer, SessionStore, Workspace } from './ports';
 import type { FileImages, JournalEntry } from './record';
-import { CancelledError } from './errors';
+import { CancelledError, RefineError, errorMessage } from './errors';
 
 // Checkpoints and the journal. A round's journal entry holds the pre- and post-images
 // of exactly the files it touches; it is written before the first file is touched and
@@ -58,7 +58,14 @@ export async function applyJournaled(
 ): Promise<ApplyResult> {
   const pending: JournalEntry = { sessionId, round, createdAt: now, state: 'pending', files };
   await ports.store.writeJournal(pending);
-  const result = await ports.workspace.commit(files.map((file) => ({ path: file.path, expectedHash: file.beforeHash, content: file.after ?? null })));
+  const result = await ports.workspace.commit(files.map((file) => ({ path: file.path, expectedHash: file.beforeHash, content: file.after ?? null }))).catch((error: unknown) => {
+    // The journal stays pending: every file is in its old or its new state, and recovery can finish or undo it.
+    throw new RefineError(
+      `Writing round ${round} failed part-way (${errorMessage(error)}). Its files are each either as before or as proposed; restore or finish the round from the journal (offered at the next start).`,
+      'apply.interrupted',
+      { cause: error },
+    );
+  });
   if (!result.ok) {
     await ports.store.writeJournal({ ...pending, state: 'abandoned' });
     return { ok: false, conflicts: result.conflicts.map((conflict) => conflict.path) };

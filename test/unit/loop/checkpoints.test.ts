@@ -117,3 +117,20 @@ test('an interrupted apply is found and can be restored or rolled forward', asyn
     assert.deepEqual((await recoverEntry((await store.readJournal('s', 1))!, choice, ports)).written, []);
   }
 });
+
+test('a write that fails part-way leaves the journal pending and says how to recover', async () => {
+  const workspace = new MemoryWorkspace({ 'a.js': 'a0', 'b.js': 'b0' });
+  const store = new MemoryStore();
+  const images = await imagesOf([await modify(workspace, 'a.js', 'a1'), await modify(workspace, 'b.js', 'b1')], (p) => workspace.read(p));
+  workspace.commit = async () => {
+    workspace.files.set('a.js', bytes('a1'));
+    throw new Error('EACCES: permission denied, rename b.js');
+  };
+  await assert.rejects(applyJournaled('s', 1, images, { workspace, store }, 0), /Writing round 1 failed part-way \(EACCES.*restore or finish the round from the journal/);
+  assert.equal((await store.readJournal('s', 1))?.state, 'pending');
+  const ports = { workspace: new MemoryWorkspace(), store, reviewer: new ScriptedReviewer(), log: silentLog };
+  ports.workspace.files.set('a.js', bytes('a1'));
+  ports.workspace.files.set('b.js', bytes('b0'));
+  await recoverEntry((await pendingJournals(store))[0]!, 'restore', ports);
+  assert.deepEqual([ports.workspace.get('a.js'), ports.workspace.get('b.js')], ['a0', 'b0']);
+});
