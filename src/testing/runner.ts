@@ -41,16 +41,15 @@ export function resolvePackageScript(root: string, command: Command): { command:
   const text = typeof command === 'string' ? command.trim() : command.join(' ');
   const match = /^(?:npm|pnpm|yarn)\s+(?:run\s+|run-script\s+)?(test|t)$/.exec(text);
   if (!match) return { command };
-  let script: string | undefined;
+  let scripts: Record<string, string> | undefined;
   try {
-    script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson).scripts?.test;
+    scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson).scripts;
   } catch {
     return { command };
   }
+  const script = scripts?.test;
   // Composite scripts (a build first, pre/post steps) run as written.
-  if (!script || /[;&|<>`$]|\bnpm\b|\byarn\b|\bpnpm\b/.test(script)) return { command };
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
-  if (manifest.scripts?.pretest || manifest.scripts?.posttest) return { command };
+  if (!script || /[;&|<>`$]|\bnpm\b|\byarn\b|\bpnpm\b/.test(script) || scripts?.pretest || scripts?.posttest) return { command };
   // As npm does: the package's node_modules/.bin, then each enclosing folder's.
   const bins: string[] = [];
   for (let folder = resolve(root); ; folder = dirname(folder)) {
