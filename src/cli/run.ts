@@ -167,7 +167,7 @@ function progressLine(event: SessionEvent, verbose: boolean): string | undefined
     case 'proposalReady':
       return `round ${event.round}: proposal ${event.files.length > 0 ? files(event.files) : 'with no usable edits'}${event.editProblems ? `, ${event.editProblems} edit problem(s)` : ''}`;
     case 'reviewDecided':
-      return `round ${event.round}: ${event.decision}${event.reason ? ` (${event.reason})` : ''}`;
+      return `round ${event.round}: ${event.decision}${event.by === 'rule' ? ' (by the approval mode)' : ''}${event.reason ? ` (${event.reason})` : ''}`;
     case 'applied':
       return `round ${event.round}: applied ${files(event.files)}`;
     case 'testsStarted':
@@ -177,7 +177,7 @@ function progressLine(event: SessionEvent, verbose: boolean): string | undefined
     case 'testsFinished':
       return event.round === 0 ? undefined : `round ${event.round}: ${tests(event.summary)}; ${event.fixed} fixed, ${event.newlyFailing} newly failing`;
     case 'afterTestsDecided':
-      return `round ${event.round}: ${event.decision}`;
+      return `round ${event.round}: ${event.decision}${event.by === 'rule' ? ' (by the approval mode)' : ''}`;
     case 'reverted':
       return `reverted round${event.rounds.length === 1 ? '' : 's'} ${event.rounds.join(', ')}: ${event.files.join(', ') || 'no files written'}`;
     case 'warning':

@@ -285,7 +285,7 @@ export class SessionRun {
     const byPerson = !this.auto || proposal.protectedPaths.length > 0;
     const decision = byPerson ? await this.ports.reviewer.review(view, signal) : ({ kind: 'approve' } as const);
     const reason = decision.kind === 'reject' ? decision.reason : undefined;
-    this.ports.emit({ type: 'reviewDecided', round: proposal.round, decision: decision.kind, ...(reason !== undefined ? { reason } : {}) });
+    this.ports.emit({ type: 'reviewDecided', round: proposal.round, decision: decision.kind, by: byPerson ? 'person' : 'rule', ...(reason !== undefined ? { reason } : {}) });
     record.review = { decision: decision.kind, by: byPerson ? 'person' : 'rule', ...(reason !== undefined ? { reason } : {}), hunkRejections: [], droppedProtected: [] };
     if (decision.kind !== 'approve') {
       if (decision.kind === 'reject') this.rejections = [{ reason: decision.reason }];
@@ -375,7 +375,7 @@ export class SessionRun {
       ...(tested.stopReason !== undefined ? { stopReason: tested.stopReason } : {}),
     };
     const decision: AfterTestsDecision = ask ? await this.ports.reviewer.afterTests(view, signal) : { kind: 'continue' };
-    this.ports.emit({ type: 'afterTestsDecided', round: tested.round, decision: decision.kind });
+    this.ports.emit({ type: 'afterTestsDecided', round: tested.round, decision: decision.kind, by: ask ? 'person' : 'rule' });
     const reason = decision.kind === 'revertRetry' ? decision.reason : undefined;
     this.current().afterTests = {
       decision: decision.kind,
