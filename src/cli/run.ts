@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -233,6 +233,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const approve = options.approve ?? 'each';
   if (approve !== 'each' && approve !== 'auto') throw new UsageError(`--approve '${approve}' is not 'each' or 'auto'.`);
   const root = resolve(io.cwd, options.root ?? '.');
+  if (!(await stat(root).then((info) => info.isDirectory(), () => false))) throw new UsageError(`--root ${root} is not a folder.`);
   let settings;
   try {
     settings = parseSettings({
