@@ -154,3 +154,16 @@ test('diff hunks use their line hints, shifted by earlier hunks of the same file
   const result = await run({ 'f.txt': body }, reply);
   assert.equal(decode(result.changes[0]!.after), ['a', 'a2', 'x', 'b', 'c', 'X', 'b', 'd'].join('\n') + '\n');
 });
+
+test('more rejection reasons: unreadable files, renaming a missing file, whole-file blocks with elisions', async () => {
+  const failing = { read: async () => { throw new Error('EACCES: permission denied'); } };
+  const unreadable = await applyEdits(parseReply(sr('a.ts', 'x', 'y')).edits, failing);
+  assert.match(unreadable.problems[0]!.reason, /Block 1: could not read a\.ts: EACCES: permission denied/);
+  const rename = await run({}, 'RENAME a.ts -> b.ts');
+  assert.match(rename.problems[0]!.reason, /cannot rename a\.ts: there is no such file/);
+  const elided = await run({ 'a.ts': 'one\ntwo\n' }, 'a.ts\n```ts\none\n// ... existing code ...\n```\n');
+  assert.match(elided.problems[0]!.reason, /contains '\/\/ \.\.\. existing code \.\.\.', so writing it would delete the code it stands for/);
+  const ambiguous = await run({ 'a.ts': 'x();\ny();\nx();\ny();\n' }, sr('a.ts', 'x();\ny();', 'x();\nz();'));
+  assert.match(ambiguous.problems[0]!.reason, /Block 1: SEARCH matches 2 places in a\.ts equally well \(lines 1, 3\); nothing was applied/);
+  assert.equal(ambiguous.problems[0]!.candidates?.length, 2);
+});

@@ -156,3 +156,30 @@ test('fuzzy matching stays inside the window around a line hint', () => {
     assert.equal(far.candidates[0]?.line, 203);
   }
 });
+
+test('more rejection reasons: elision at an edge, a removed line that is gone, unseen lines inside a removal, fuzzy ties', () => {
+  const edge = matchEdit(lines(file), lines('...\n  return sum;'), lines('...\n  return 0;'));
+  assert.equal(edge.kind === 'missing' && /must stand between lines that anchor it/.test(edge.reason), true, JSON.stringify(edge));
+
+  // Fuzzy pairs SEARCH with a window that lacks one of the lines the edit removes.
+  const gone = matchEdit(
+    lines(file.replace('    sum += item.price;\n', '')),
+    lines('  let sum = 0;\n  for (const item of items) {\n    sum += item.price;\n  }\n  return sum;\n}'),
+    lines('  let sum = 0;\n  for (const item of items) {\n  }\n  return sum * 2;\n}'),
+  );
+  assert.equal(gone.kind === 'missing' && /SEARCH line 3 \('sum \+= item.price;'\), which the edit removes or changes, is not in the file/.test(gone.reason), true, JSON.stringify(gone));
+
+  // A line was added in the file between two lines the edit removes.
+  const unseen = matchEdit(
+    lines(file.replace('  let sum = 0;\n', '  let sum = 0;\n  let tax = 0;\n')),
+    lines('function total(items) {\n  let sum = 0;\n  for (const item of items) {\n    sum += item.price;\n  }\n  return sum;'),
+    lines('function total(items) {\n    sum += item.price;\n  }\n  return sum;'),
+  );
+  assert.equal(unseen.kind === 'missing' && /that SEARCH does not show, inside the lines the edit removes/.test(unseen.reason), true, JSON.stringify(unseen));
+
+  // Two places differ from SEARCH in the same number of lines, about as much: a tie.
+  const twins = ['a();', 'b();', 'c(1);', 'd();', 'e();', '', 'a();', 'b();', 'c(2);', 'd();', 'e();'].join('\n');
+  const tie = matchEdit(lines(twins), lines('a();\nb();\nc(3);\nd();\ne();'), lines('a();\nb();\nc(3);\nd();\ne(9);'));
+  assert.equal(tie.kind, 'ambiguous', JSON.stringify(tie));
+  if (tie.kind === 'ambiguous') assert.deepEqual(tie.candidates.map((c) => [c.line, c.similarity]), [[1, 0.96], [7, 0.96]]);
+});

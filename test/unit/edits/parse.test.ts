@@ -132,6 +132,7 @@ const problemSamples: { name: string; reply: string; problems: RegExp[]; edits?:
     reply: 'src/a.ts\n```ts\n<<<< SEARCH\nold\n=======\nnew\n>>>> REPLACE\n```',
     problems: [/Reply line 3 \('<<<< SEARCH'\) looks like an edit marker but is not part of a complete block/, /Reply line 7 \('>>>> REPLACE'\)/],
   },
+  { name: 'a diff header that names no file', reply: 'diff --git weird\n@@ -1 +1 @@\n-a\n+b\n', problems: [/Diff at reply line 1 names no file/] },
   { name: 'tool-call JSON that does not fit the schema', reply: '```json\n{"edits":[{"kind":"replace","path":"a.ts"}]}\n```', problems: [/does not fit its schema: edits\.0\.search/] },
 ];
 
