@@ -334,6 +334,9 @@ export class SessionController extends Disposable implements Reviewer {
         case 'openDiff': {
           const current = this.currentRound();
           if (!current) throw new UsageError('There is no round with a diff to open yet.');
+          if (message.path && !this.diffs.paths(current.sessionId, current.round).includes(message.path)) {
+            throw new UsageError(`Round ${current.round} did not change ${message.path}.`);
+          }
           if (message.path) await this.diffs.openDiff(current.sessionId, current.round, message.path, { viewColumn: vscode.ViewColumn.One });
           else await this.diffs.openAll(current.sessionId, current.round, this.running?.root ?? vscode.workspace.workspaceFolders![0]!.uri);
           break;

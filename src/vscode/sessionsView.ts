@@ -94,7 +94,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         return item;
       }
       case 'file': {
-        const item = new vscode.TreeItem(vscode.Uri.file(`/${node.path}`), vscode.TreeItemCollapsibleState.None);
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const item = new vscode.TreeItem(folder ? vscode.Uri.joinPath(folder, node.path) : vscode.Uri.file(`/${node.path}`), vscode.TreeItemCollapsibleState.None);
         item.id = `file:${node.sessionId}:${node.round}:${node.path}`;
         item.label = node.path.split('/').pop();
         item.description = `${node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) + ' · ' : ''}+${node.additions} −${node.deletions}`;
@@ -179,14 +180,18 @@ function fromLive(live: LiveSession, running: boolean): SessionInfo {
 export class SessionsView extends Disposable {
   readonly provider: SessionsTreeProvider;
   readonly treeView: vscode.TreeView<SessionsNode>;
+  private pending: ReturnType<typeof setTimeout> | undefined;
 
   constructor(source: SessionsSource, log: Log) {
     super();
     this.provider = this._register(new SessionsTreeProvider(source, log));
     this.treeView = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
+    this._register({ dispose: () => clearTimeout(this.pending) });
   }
 
+  /** Refreshes soon, once for a burst of changes (a round emits several events at once). */
   refresh(): void {
-    this.provider.refresh();
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.provider.refresh(), 100);
   }
 }

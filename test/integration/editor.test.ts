@@ -320,6 +320,31 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
   });
 });
 
+describe('In the editor: protected paths', () => {
+  afterEach(async () => {
+    const api = await testingApi();
+    api.setLoop(undefined);
+    if (api.controller.isRunning) await vscode.commands.executeCommand('refineLoop.stop', 'keep');
+    await closeEditors();
+  });
+
+  it('passes the explicit yes for protected files from the panel to the loop', async () => {
+    const api = await testingApi();
+    const { change, diff } = await oneFileChange('test/math.test.js', 'old\n', 'new\n');
+    const script = gateScript({ sessionId: 'x', round: 1, maxRounds: 3, summary: 'Touches a test.', changes: [change], diffs: [diff], protectedPaths: ['test/math.test.js'], editProblems: [] });
+    api.setLoop(script.loop);
+    await api.confirmed.add('node --test');
+    const started = vscode.commands.executeCommand('refineLoop.start', { task: 'protected', scope: 'none' });
+    await waitFor('the review gate', () => api.controller.pending?.kind === 'review');
+    await waitFor('the panel showing round 1 in review', () => api.panel.messageLog.some((message) => message.type === 'shown' && message.round === 1 && message.phase === 'review'), 30_000);
+    assert.equal(api.panel.handleMessage({ type: 'approve', round: 1, rejectedHunks: [], approveProtected: true }), true);
+    await waitFor('round 2', () => api.controller.pending?.kind === 'review' && api.controller.pending.view.round === 2);
+    await vscode.commands.executeCommand('refineLoop.stop');
+    await started;
+    assert.deepEqual(script.decisions[0], { kind: 'approve', approveProtected: true });
+  });
+});
+
 async function proposal(): Promise<{ view: ProposalView }> {
   const { change, diff } = await oneFileChange('src/math.js', 'function add(a, b) {\n  return a - b;\n}\n', 'function add(a, b) {\n  return a + b;\n}\n');
   return { view: { sessionId: 'x', round: 1, maxRounds: 3, summary: 'Use + in add.', changes: [change], diffs: [diff], protectedPaths: [], editProblems: [] } };
