@@ -63,6 +63,7 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
       return new Uint8Array(await readFile(absolute));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new PathError(`'${relative(absoluteRoot, absolute)}' is a folder, not a file.`, relative(absoluteRoot, absolute));
       throw error;
     }
   }

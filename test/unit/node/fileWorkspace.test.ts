@@ -84,6 +84,8 @@ test('rejects paths outside the workspace, into .git, and through symbolic links
     await assert.rejects(workspace.read(path), PathError, path);
   }
   await assert.rejects(workspace.commit([{ path: 'escape/new.txt', expectedHash: null, content: bytes('x') }]), PathError);
+  await mkdir(join(root, 'folder'));
+  await assert.rejects(workspace.read('folder'), /'folder' is a folder, not a file/);
   assert.deepEqual(await readdir(outside), []);
 });
 
