@@ -143,6 +143,48 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/** Linux: true while the process exists and is not a zombie. Elsewhere: while it can be signalled. */
+function running(pid: number): boolean {
+  if (process.platform !== 'linux') return send(pid, 0 as unknown as NodeJS.Signals);
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pids: ReadonlySet<number>, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while ([...pids].some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function send(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Freezes the group, then every descendant it finds (again until no new one turns up),
+ * so nothing can start a child or leave the tree between the look and the signal:
+ * a process started in a group of its own is still found through its parent.
+ */
+function freezeTree(pid: number, known: Set<number>): void {
+  send(-pid, 'SIGSTOP');
+  for (let pass = 0; pass < 10; pass++) {
+    const found = descendants(pid).filter((descendant) => !known.has(descendant));
+    if (found.length === 0) break;
+    for (const descendant of found) {
+      known.add(descendant);
+      send(descendant, 'SIGSTOP');
+    }
+  }
+}
+
 function signalTree(child: ChildProcess, signal: NodeJS.Signals, known: Set<number>): void {
   const pid = child.pid;
   if (pid === undefined) return;
@@ -150,18 +192,13 @@ function signalTree(child: ChildProcess, signal: NodeJS.Signals, known: Set<numb
     spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
     return;
   }
-  for (const descendant of descendants(pid)) known.add(descendant);
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-  for (const other of known) {
-    try {
-      process.kill(other, signal);
-    } catch {
-      known.delete(other);
-    }
+  freezeTree(pid, known);
+  send(-pid, signal);
+  for (const other of known) if (!send(other, signal)) known.delete(other);
+  // A stopped process only acts on SIGTERM once it runs again.
+  if (signal !== 'SIGKILL') {
+    send(-pid, 'SIGCONT');
+    for (const other of known) send(other, 'SIGCONT');
   }
 }
 
@@ -240,7 +277,8 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
       const { head, tail, dropped } = capture.result();
-      resolve({
+      // Signals land asynchronously: return once the processes told to die are gone.
+      void waitUntilGone(known, 1000).then(() => resolve({
         command: commandText,
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
@@ -254,7 +292,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
         totalBytes: capture.total,
         ...(kept ? { output: Buffer.concat(kept).toString('utf8') } : {}),
         ...(spawnError ? { spawnError } : {}),
-      });
+      }));
     };
 
     child.on('error', (error) => {
