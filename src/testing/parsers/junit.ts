@@ -179,6 +179,8 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
         if (message && errorType && message.startsWith(`${errorType}: `)) message = message.slice(errorType.length + 2);
       }
       const stack = result.status === 'failed' ? frames(body, context) : [];
+      // vitest's diff of one-line values: "- Expected\n+ Received\n\n- 2\n+ 8".
+      const diff = /^- Expected\n\+ Received\n\n- (.*)\n\+ (.*)\n(?:\n|\s*$)/m.exec(body);
       tests.push(
         makeTest({
           name,
@@ -189,6 +191,7 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
           durationMs: seconds(attr(testcase, 'time')),
           errorType: result.status === 'failed' ? (errorType ?? (result.element === 'error' ? 'Error' : 'AssertionError')) : undefined,
           message: message?.trim(),
+          ...(diff ? { expected: diff[1], actual: diff[2] } : {}),
           stack,
         }),
       );
