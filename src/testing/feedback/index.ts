@@ -290,6 +290,7 @@ export function buildFeedback(input: FeedbackInput): Feedback {
 
   const head: string[] = [summary];
   if (report.run.timedOut) head.push('The run hit its time limit; results are partial.');
+  if (report.run.droppedBytes > 0) head.push(`The run printed more than was kept: ${Math.round(report.run.droppedBytes / 1024)} KB from the middle of its output were dropped.`);
   if (previous) {
     head.push(`Since the previous round: ${delta.newlyFailing.length} newly failing, ${delta.stillFailing.length} still failing, ${delta.fixed.length} fixed.`);
     if (delta.newlyFailing.length > 0) head.push(`  Newly failing: ${namesOf(delta.newlyFailing, tests)}`);

@@ -155,6 +155,13 @@ describe('feedback delta, cap and hygiene', () => {
     assert.match(feedback.text, /expected 2 in src\/x\.js and …\/y\.js/);
   });
 
+  it('says when the run timed out and when output was dropped', () => {
+    const cut: TestReport = { ...previous, run: { ...previous.run, timedOut: true, droppedBytes: 5 * 1024 * 1024 } };
+    const feedback = buildFeedback({ report: cut, maxTokens: 6000 });
+    assert.match(feedback.text, /The run hit its time limit; results are partial\./);
+    assert.match(feedback.text, /5120 KB from the middle of its output were dropped/);
+  });
+
   it('cleaning helpers', () => {
     assert.equal(stripTimings('ok (6ms)\nall passed in 0.02s'), 'ok\nall passed');
     assert.equal(stripAbsolutePaths('at /a/b/c.js:1 and https://example.com/a/b'), 'at …/c.js:1 and https://example.com/a/b');
