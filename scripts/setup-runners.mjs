@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Installs the real test runners the runner fixtures (test/fixtures/runners) are run
 // with, when missing: mocha, jest and vitest from the npm registry (into the fixtures'
-// own node_modules, from their package-lock.json), pytest from Debian's python3-pytest,
+// own node_modules, from their package-lock.json, with jest-junit for jest's JUnit XML), pytest from Debian's python3-pytest,
 // Go from Debian's golang-go, and Debian's cargo only where no cargo is on the machine.
 // Idempotent and quick when everything is there. Prints one line per runner; exits 0
 // even when a runner cannot be installed (the tests then skip it and say why).
 //   node scripts/setup-runners.mjs [--check]     (--check: report, install nothing)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -44,7 +44,8 @@ const status = {};
 
 // npm runners, pinned by the fixtures' package-lock.json.
 const bins = ['mocha', 'jest', 'vitest'].map((name) => join(fixtures, 'node_modules', '.bin', name));
-if (!bins.every((bin) => existsSync(bin)) && !checkOnly) {
+const wanted = Object.keys(JSON.parse(readFileSync(join(fixtures, 'package.json'), 'utf8')).dependencies ?? {});
+if (!wanted.every((name) => existsSync(join(fixtures, 'node_modules', name, 'package.json'))) && !checkOnly) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fixtures });
 }

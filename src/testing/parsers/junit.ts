@@ -144,6 +144,12 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
         name = parts.pop()!;
         suitePath = parts;
         file ??= looksLikePath(classname) ? classname : suiteName;
+      } else if (classname === rawName && classname !== '') {
+        // jest-junit: classname and name are both "describe title"; the suite element is the describe.
+        if (suiteName && rawName.startsWith(`${suiteName} `)) {
+          suitePath = [suiteName];
+          name = rawName.slice(suiteName.length + 1);
+        }
       } else if (looksLikePath(classname)) {
         file ??= classname;
       } else if (file === undefined && pytestDialect && /^[\w.]+$/.test(classname)) {
@@ -169,7 +175,7 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
       let errorType = result.type;
       let message = result.message;
       if (result.status === 'failed') {
-        const errorLine = body.split('\n').find((line) => /^\s*(?:[A-Z][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception)(?:\s+\[[A-Z_0-9]+\])?:/.test(line));
+        const errorLine = body.split('\n').find((line) => /^\s*(?:(?:[A-Z][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception)|Error)(?:\s+\[[A-Z_0-9]+\])?:/.test(line));
         const pytestTypeLine = /^[^\s:][^:]*\.py:\d+: (\w+)\s*$/m.exec(body);
         if (!errorType && errorLine) errorType = splitErrorType(errorLine).errorType;
         if (!errorType && pytestTypeLine) errorType = pytestTypeLine[1];
