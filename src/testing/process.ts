@@ -110,10 +110,15 @@ class HeadTail {
   }
 }
 
-/** Linux: every live descendant of `pid`, from /proc, so a child that left the group is found too. */
+/**
+ * Linux: every live process of the command's tree, from /proc: the descendants of `pid`
+ * (a child that left the group too) and the members of process group `pid` (orphans
+ * whose parent already exited).
+ */
 function descendants(pid: number): number[] {
   if (process.platform !== 'linux') return [];
   const children = new Map<number, number[]>();
+  const found = new Set<number>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -121,26 +126,28 @@ function descendants(pid: number): number[] {
     return [];
   }
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(parent) ?? [];
+      const [state, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      const list = children.get(Number(parent)) ?? [];
       list.push(Number(entry));
-      children.set(parent, list);
+      children.set(Number(parent), list);
+      if (Number(group) === pid) found.add(Number(entry));
     } catch {
       // The process ended while we looked.
     }
   }
-  const found: number[] = [];
-  const queue = [pid];
+  const queue = [pid, ...found];
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
+      if (found.has(child)) continue;
+      found.add(child);
       queue.push(child);
     }
   }
-  return found;
+  return [...found];
 }
 
 /** Linux: true while the process exists and is not a zombie. Elsewhere: while it can be signalled. */
@@ -304,21 +311,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
       exit = { code, signal };
       // Whatever the command left running in its group (a server, a stuck worker) goes
       // with it; a grandchild holding the pipes open would otherwise keep us waiting.
-      if (process.platform !== 'win32' && child.pid !== undefined) {
-        for (const descendant of descendants(child.pid)) known.add(descendant);
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Nothing left in the group.
-        }
-        for (const other of known) {
-          try {
-            process.kill(other, 'SIGKILL');
-          } catch {
-            // Gone.
-          }
-        }
-      }
+      if (process.platform !== 'win32' && child.pid !== undefined) signalTree(child, 'SIGKILL', known);
       // Give the pipes a moment to drain, then finish even if something still holds them.
       setTimeout(finish, 1000).unref();
     });
