@@ -13,8 +13,9 @@ export interface CaseResult {
   readonly case: EditCase;
   readonly verdict: Verdict;
   readonly result: ApplyResult;
-  /** Parse + apply, in milliseconds, one value per timed run. */
+  /** Parse + apply, in milliseconds, one value per timed run: wall clock, and this process's CPU time. */
   readonly times: number[];
+  readonly cpuTimes: number[];
 }
 
 const bytes = (binary: string) => Uint8Array.from(binary, (c) => c.charCodeAt(0));
@@ -42,25 +43,29 @@ export async function runCase(editCase: EditCase): Promise<{ verdict: Verdict; r
   return { verdict: expect.kind === 'reject' ? 'correct-reject' : 'missed', result };
 }
 
-async function timeCase(editCase: EditCase, runs: number): Promise<number[]> {
+async function timeCase(editCase: EditCase, runs: number): Promise<{ times: number[]; cpuTimes: number[] }> {
   const files = new Map(Object.entries(editCase.files).map(([path, content]) => [path, bytes(content)]));
   const workspace = { read: async (path: string) => files.get(path) };
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let run = 0; run < runs; run++) {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const parsed = parseReply(editCase.reply);
     await applyEdits(parsed.edits, workspace);
     times.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.push((used.user + used.system) / 1000);
   }
-  return times;
+  return { times, cpuTimes };
 }
 
 export async function runCorpus(root: string, options: { perSource?: number; timedRuns?: number } = {}): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const editCase of loadCorpus(root, options.perSource)) {
     const { verdict, result } = await runCase(editCase);
-    const times = options.timedRuns ? await timeCase(editCase, options.timedRuns) : [];
-    results.push({ case: editCase, verdict, result, times });
+    const { times, cpuTimes } = options.timedRuns ? await timeCase(editCase, options.timedRuns) : { times: [], cpuTimes: [] };
+    results.push({ case: editCase, verdict, result, times, cpuTimes });
   }
   return results;
 }
@@ -90,15 +95,18 @@ export function report(results: readonly CaseResult[]): string {
   const correct = results.filter((r) => r.verdict !== 'wrong-apply' && r.verdict !== 'missed').length;
   out.push('', `Cases: ${results.length}. Correct outcome: ${pct(correct, results.length)}%. Wrong-apply: ${results.filter((r) => r.verdict === 'wrong-apply').length}.`);
   if (results.some((r) => r.times.length > 0)) {
-    out.push('', '| file size | class | runs | p50 ms | p95 ms |', '| --- | --- | ---: | ---: | ---: |');
+    out.push('', '| file size | class | runs | p50 ms | p95 ms | p50 CPU ms | p95 CPU ms |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const size of ['100', '2k', '20k'] as const) {
       for (const [label, pick] of [
         ['exact', (r: CaseResult) => r.case.class === 'exact'],
         ['fuzzy (stale-context)', (r: CaseResult) => r.case.class === 'stale-context'],
         ['all classes', () => true],
       ] as const) {
-        const times = results.filter((r) => r.case.size === size && pick(r)).flatMap((r) => r.times);
-        out.push(`| ${size} lines | ${label} | ${times.length} | ${percentile(times, 50).toFixed(2)} | ${percentile(times, 95).toFixed(2)} |`);
+        const picked = results.filter((r) => r.case.size === size && pick(r));
+        const times = picked.flatMap((r) => r.times);
+        const cpu = picked.flatMap((r) => r.cpuTimes);
+        const ms = (values: number[], p: number) => percentile(values, p).toFixed(2);
+        out.push(`| ${size} lines | ${label} | ${times.length} | ${ms(times, 50)} | ${ms(times, 95)} | ${ms(cpu, 50)} | ${ms(cpu, 95)} |`);
       }
     }
   }

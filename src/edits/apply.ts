@@ -5,9 +5,9 @@ import type { FileChange } from '../core/model';
 import type { Workspace } from '../core/ports';
 import type { EditProblem } from '../core/session';
 import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
-import { isCommentElision } from './normalize';
+import { isCommentElision, isElision } from './normalize';
 import { guardPath } from './pathGuard';
-import { DecodeError, blockLines, decodeFile, encodeFile, encodeSpliced, joinLines, splitLines, textFromString, type TextFile } from './text';
+import { DecodeError, LfTextFile, blockLines, decodeFile, encodeFile, encodeSpliced, joinLines, splitLines, textFromString, type TextFile } from './text';
 import type { ApplyResult, EditOp, ReplaceOp } from './types';
 
 // Applying a reply's edits: all or nothing. Every edit is tried against the files as
@@ -30,7 +30,10 @@ interface FileState {
    * the file; undefined after anything else rewrote it. Their bytes are copied, not re-encoded.
    */
   untouched?: { head: number; tail: number };
-  readonly originalLineCount: number;
+  /** The one exact text edit of an untouched LF file (the fast path): its place in the original bytes. */
+  byteEdit?: { readonly start: number; readonly end: number; readonly insert: string } | 'several';
+  /** Lines and characters of the original text, noted before the first splice. */
+  originalSize?: { lines: number; chars: number };
 }
 
 class Applier {
@@ -38,7 +41,11 @@ class Applier {
   readonly problems: EditProblem[] = [];
   readonly alreadyApplied = new Set<string>();
 
-  constructor(private readonly workspace: Pick<Workspace, 'read'>) {}
+  constructor(
+    private readonly workspace: Pick<Workspace, 'read'>,
+    /** Whether any edit of the reply has a line hint (a diff hunk, a tool call's `line`). */
+    private readonly hinted: boolean,
+  ) {}
 
   private fail(op: EditOp, reason: string, file: string = op.path, candidates?: readonly MatchCandidate[]): void {
     this.problems.push(candidates && candidates.length > 0 ? { file, block: op.block, reason, candidates: candidates.slice(0, 5) } : { file, block: op.block, reason });
@@ -59,8 +66,7 @@ class Applier {
     try {
       const bytes = await this.workspace.read(path);
       const text = bytes === undefined ? undefined : decodeFile(bytes);
-      const lineCount = text?.lines.length ?? 0;
-      state = { path, original: bytes, text, touched: false, shifts: [], originalLineCount: lineCount, untouched: { head: lineCount, tail: lineCount } };
+      state = { path, original: bytes, text, touched: false, shifts: [], untouched: { head: Infinity, tail: Infinity } };
     } catch (error) {
       if (error instanceof PathError) this.fail(op, `Block ${op.block}: ${error.message}`, path);
       else if (error instanceof DecodeError) this.fail(op, `Block ${op.block}: ${path} ${error.message}.`, path);
@@ -118,6 +124,7 @@ class Applier {
     // style): it must occur exactly once as written; line matching may not stretch it.
     const fragment = !op.search.endsWith('\n');
     if (fragment && this.replaceFragment(op, state, text)) return;
+    if (!fragment && this.replaceExactText(op, state, text)) return;
     const result = matchEdit(text.lines, blockLines(op.search), blockLines(op.replace), hint, { fuzzy: !fragment });
     switch (result.kind) {
       case 'already':
@@ -135,6 +142,7 @@ class Applier {
       case 'missing':
         return this.fail(op, `Block ${op.block}: ${result.reason} File: ${state.path}.`, state.path, result.candidates);
       case 'splice': {
+        state.originalSize ??= { lines: text.lines.length, chars: charCount(text) };
         const finalEol = text.eols[text.eols.length - 1] ?? text.eol;
         const atEnd = result.end === text.lines.length;
         const newLines = result.lines.map((line) => line.text);
@@ -152,6 +160,42 @@ class Applier {
         return;
       }
     }
+  }
+
+  /**
+   * The common case, fast: SEARCH occurs exactly once, as whole lines, in an LF file
+   * nobody has split yet, and REPLACE is nowhere. The result is what the line matcher
+   * would produce at its exact level; anything less plain goes to the matcher.
+   */
+  private replaceExactText(op: ReplaceOp, state: FileState, text: TextFile): boolean {
+    if (!(text instanceof LfTextFile) || text.raw === undefined) return false;
+    const raw = text.raw;
+    const { search, replace } = op;
+    if (search === replace || search.trim() === '' || search.includes('\r') || replace.includes('\r')) return false;
+    if (blockLines(search).some(isElision) || blockLines(replace).some(isElision)) return false;
+    let at = -1;
+    for (let from = raw.indexOf(search); from >= 0; from = raw.indexOf(search, from + 1)) {
+      if (from > 0 && raw[from - 1] !== '\n') continue;
+      if (at >= 0) return false;
+      at = from;
+    }
+    if (at < 0 || (replace !== '' && raw.includes(replace))) return false;
+    // Line numbers only matter to later hunks with line hints; counting them costs.
+    let line = 0;
+    if (this.hinted) for (let i = raw.indexOf('\n'); i >= 0 && i < at; i = raw.indexOf('\n', i + 1)) line++;
+    const removed = blockLines(search).length;
+    const added = blockLines(replace).length;
+    text.raw = raw.slice(0, at) + replace + raw.slice(at + search.length);
+    if (state.byteEdit === undefined) {
+      const start = (text.bom ? 3 : 0) + utf8Length(raw, 0, at);
+      state.byteEdit = { start, end: start + utf8Length(search, 0, search.length), insert: replace };
+    } else {
+      state.byteEdit = 'several';
+    }
+    state.shifts.push({ at: line, delta: added - removed });
+    state.untouched = undefined;
+    state.touched = true;
+    return true;
   }
 
   /** Exact substring replacement; true when it settled the edit (applied, already there, or failed). */
@@ -275,10 +319,13 @@ class Applier {
         });
         continue;
       }
+      const byteEdit = state.byteEdit;
       const after = !state.text
         ? undefined
-        : state.original && state.untouched
-          ? encodeSpliced(state.original, state.originalLineCount, state.text, state.untouched.head, state.untouched.tail)
+        : state.original && typeof byteEdit === 'object' && state.text instanceof LfTextFile && state.text.raw !== undefined && state.text.encoding === 'utf-8'
+          ? spliceBytes(state.original, byteEdit.start, byteEdit.end, new TextEncoder().encode(byteEdit.insert))
+        : state.original && state.untouched && state.originalSize
+          ? encodeSpliced(state.original, state.originalSize.chars, state.originalSize.lines, state.text, state.untouched.head, state.untouched.tail)
           : encodeFile(state.text);
       if (state.original === undefined) {
         if (after !== undefined) changes.push({ path: state.path, kind: 'create', after });
@@ -321,6 +368,38 @@ function fixEols(text: TextFile, finalEol: string | undefined): void {
   if (last >= 0 && finalEol !== undefined) text.eols[last] = finalEol;
 }
 
+/** Bytes of the UTF-8 encoding of text[from, to), without encoding it. */
+function utf8Length(text: string, from: number, to: number): number {
+  let bytes = to - from;
+  // Only characters past ASCII add bytes; the regex engine skips to them natively.
+  const wide = /[\u0080-\uffff]/g;
+  wide.lastIndex = from;
+  for (let match = wide.exec(text); match && match.index < to; match = wide.exec(text)) {
+    const code = match[0].charCodeAt(0);
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && match.index + 1 < to) {
+      // A surrogate pair: 2 UTF-16 units, 4 bytes; skip its low half.
+      bytes += 2;
+      wide.lastIndex++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+function spliceBytes(original: Uint8Array, start: number, end: number, insert: Uint8Array): Uint8Array {
+  const out = new Uint8Array(start + insert.length + (original.length - end));
+  out.set(original.subarray(0, start), 0);
+  out.set(insert, start);
+  out.set(original.subarray(end), start + insert.length);
+  return out;
+}
+
+function charCount(text: TextFile): number {
+  let chars = 0;
+  for (let i = 0; i < text.lines.length; i++) chars += text.lines[i]!.length + text.eols[i]!.length;
+  return chars;
+}
+
 function occurrences(text: string, part: string): number[] {
   const found: number[] = [];
   if (part === '') return found;
@@ -351,7 +430,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * All or nothing: one rejected edit rejects them all.
  */
 export async function applyEdits(edits: readonly EditOp[], workspace: Pick<Workspace, 'read'>): Promise<ApplyResult> {
-  const applier = new Applier(workspace);
+  const applier = new Applier(
+    workspace,
+    edits.some((edit) => edit.kind === 'replace' && edit.lineHint !== undefined),
+  );
   for (const edit of edits) await applier.apply(edit);
   const alreadyApplied = [...applier.alreadyApplied];
   if (applier.problems.length > 0) return { status: 'rejected', changes: [], problems: applier.problems, alreadyApplied };

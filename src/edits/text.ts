@@ -46,9 +46,60 @@ export function decodeFile(bytes: Uint8Array): TextFile {
     }
   }
   if (encoding === 'utf-8' && text.includes('\u0000')) throw new DecodeError('contains NUL bytes (a binary file?), so it cannot be edited as text');
+  if (!text.includes('\r')) return new LfTextFile(encoding, offset > 0, text);
   const { lines, eols } = splitLines(text);
-  const hasCr = text.includes('\r');
-  return { encoding, bom: offset > 0, lines, eols, eol: hasCr ? dominantEol(eols) : '\n', hasCr };
+  return { encoding, bom: offset > 0, lines, eols, eol: dominantEol(eols), hasCr: true };
+}
+
+/**
+ * A file with LF endings only, split into lines on first use: an exact edit of a big
+ * file can then work on the text itself (see `raw`), and lines nobody looks at are
+ * never split, joined and encoded again.
+ */
+export class LfTextFile implements TextFile {
+  readonly eol = '\n';
+  readonly hasCr = false;
+  private split?: { lines: string[]; eols: string[] };
+
+  constructor(
+    readonly encoding: Encoding,
+    readonly bom: boolean,
+    private text: string | undefined,
+  ) {}
+
+  /** The whole text, while no one has used the lines (which may be changed in place). */
+  get raw(): string | undefined {
+    return this.text;
+  }
+
+  set raw(text: string) {
+    this.text = text;
+    this.split = undefined;
+  }
+
+  private lineModel(): { lines: string[]; eols: string[] } {
+    if (!this.split) {
+      this.split = splitLines(this.text ?? '');
+      this.text = undefined;
+    }
+    return this.split;
+  }
+
+  get lines(): string[] {
+    return this.lineModel().lines;
+  }
+
+  set lines(lines: string[]) {
+    this.lineModel().lines = lines;
+  }
+
+  get eols(): string[] {
+    return this.lineModel().eols;
+  }
+
+  set eols(eols: string[]) {
+    this.lineModel().eols = eols;
+  }
 }
 
 /** A new file's text model: LF endings unless the content says otherwise. */
@@ -98,6 +149,7 @@ function dominantEol(eols: readonly string[]): string {
 }
 
 export function joinLines(file: Pick<TextFile, 'lines' | 'eols'>): string {
+  if (file instanceof LfTextFile && file.raw !== undefined) return file.raw;
   const { lines, eols } = file;
   if (lines.length === 0) return '';
   const last = lines.length - 1;
@@ -141,18 +193,9 @@ export function blockLines(text: string): string[] {
 }
 
 /** Byte offset where line `target` starts, scanning forward from line `fromLine` at byte `from`. */
-function lineOffset(bytes: Uint8Array, from: number, fromLine: number, target: number, lfOnly: boolean): number {
+function lineOffset(bytes: Uint8Array, from: number, fromLine: number, target: number): number {
   let line = fromLine;
   let i = from;
-  if (lfOnly) {
-    // Native search per line: much faster than a byte loop on big files.
-    for (; line < target; line++) {
-      const next = bytes.indexOf(10, i);
-      if (next < 0) return bytes.length;
-      i = next + 1;
-    }
-    return i;
-  }
   while (line < target && i < bytes.length) {
     const byte = bytes[i++]!;
     if (byte === 10) line++;
@@ -164,16 +207,30 @@ function lineOffset(bytes: Uint8Array, from: number, fromLine: number, target: n
   return i;
 }
 
+function charLength(file: TextFile, from: number, to: number): number {
+  let length = 0;
+  for (let i = from; i < to; i++) length += file.lines[i]!.length + file.eols[i]!.length;
+  return length;
+}
+
 /**
  * The file's new bytes when only lines [head, lineCount - tail) of the original can
  * differ: the untouched head and tail are copied as bytes, only the middle is encoded.
  * For big files this is most of the cost of an edit saved.
  */
-export function encodeSpliced(original: Uint8Array, originalLineCount: number, file: TextFile, head: number, tail: number): Uint8Array {
+export function encodeSpliced(original: Uint8Array, originalChars: number, originalLineCount: number, file: TextFile, head: number, tail: number): Uint8Array {
   if (file.encoding !== 'utf-8') return encodeFile(file);
-  const lfOnly = file.hasCr === false;
-  const headEnd = lineOffset(original, file.bom ? 3 : 0, 0, head, lfOnly);
-  const tailStart = lineOffset(original, headEnd, head, originalLineCount - tail, lfOnly);
+  const bomLength = file.bom ? 3 : 0;
+  let headEnd: number;
+  let tailStart: number;
+  if (original.length - bomLength === originalChars) {
+    // ASCII: one byte per character, so offsets come from line lengths.
+    headEnd = bomLength + charLength(file, 0, head);
+    tailStart = original.length - charLength(file, file.lines.length - tail, file.lines.length);
+  } else {
+    headEnd = lineOffset(original, bomLength, 0, head);
+    tailStart = lineOffset(original, headEnd, head, originalLineCount - tail);
+  }
   const middle = new TextEncoder().encode(joinLines({ lines: file.lines.slice(head, file.lines.length - tail), eols: file.eols.slice(head, file.eols.length - tail) }));
   const out = new Uint8Array(headEnd + middle.length + (original.length - tailStart));
   out.set(original.subarray(0, headEnd), 0);

@@ -167,3 +167,15 @@ test('more rejection reasons: unreadable files, renaming a missing file, whole-f
   assert.match(ambiguous.problems[0]!.reason, /Block 1: SEARCH matches 2 places in a\.ts equally well \(lines 1, 3\); nothing was applied/);
   assert.equal(ambiguous.problems[0]!.candidates?.length, 2);
 });
+
+test('exact edits on untouched LF files (the byte-splice path) mix with matcher edits and keep a BOM', async () => {
+  const body = 'ünï\nconst a = 1;\nfunction f() {\n  return a;\n}\nconst b = 2;\n';
+  const withBom = Uint8Array.from([0xef, 0xbb, 0xbf, ...encode(body)]);
+  const one = await run({ 'a.js': withBom }, sr('a.js', 'const b = 2;', 'const b = 3;'));
+  assert.deepEqual([...one.changes[0]!.after!], [0xef, 0xbb, 0xbf, ...encode(body.replace('b = 2', 'b = 3'))]);
+  const two = await run({ 'a.js': withBom }, sr('a.js', 'const a = 1;', 'const a = 10;') + sr('a.js', 'const b = 2;', 'const b = 20;'));
+  assert.equal(decode(two.changes[0]!.after!.slice(3)), body.replace('a = 1', 'a = 10').replace('b = 2', 'b = 20'));
+  // The second edit needs the indentation level: the lines are split after the first.
+  const mixed = await run({ 'a.js': withBom }, sr('a.js', 'const a = 1;', 'const a = 10;') + sr('a.js', 'return a;', 'return a + 1;'));
+  assert.equal(decode(mixed.changes[0]!.after!.slice(3)), body.replace('a = 1', 'a = 10').replace('return a;', 'return a + 1;'));
+});
