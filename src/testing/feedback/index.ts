@@ -212,7 +212,8 @@ function messageBlock(message: string, root?: string, maxLines = 12): string {
 
 function problemBlock(problem: RunProblem, input: FeedbackInput, detailLines: number): string {
   const where = problem.file ? ` ${problem.file}${problem.line !== undefined ? `:${problem.line}` : ''}` : '';
-  const lines = [`[${problem.kind} error]${where}: ${clean(problem.message, input.root)}`];
+  const label = problem.kind === 'timeout' || problem.kind === 'crash' ? problem.kind : `${problem.kind} error`;
+  const lines = [`[${label}]${where}: ${clean(problem.message, input.root)}`];
   if (problem.file && problem.line !== undefined) {
     const source = input.sources?.[problem.file];
     const excerpt = source === undefined ? undefined : sourceExcerpt(source, problem.line);

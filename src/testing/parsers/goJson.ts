@@ -108,6 +108,7 @@ export function parseGoJson(input: string, context: ParseContext = {}): ParsedTe
 
   const result: TestCase[] = [];
   const failedPackages = new Set<string>();
+  const crashed: RunProblem[] = [];
   for (const state of tests.values()) {
     // A test that started but never finished belongs to a package that crashed: its output tells why.
     const action = state.action ?? (packageResult.get(state.pkg) === 'fail' ? 'fail' : undefined);
@@ -126,14 +127,16 @@ export function parseGoJson(input: string, context: ParseContext = {}): ParsedTe
       const body = state.output.filter((entry) => !/^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):)/.test(entry));
       const panic = body.findIndex((entry) => /^\s*panic: /.test(entry));
       const logged = body.map((entry) => /^\s+([\w.-]+\.go):(\d+): (.*)$/.exec(entry)).find((match) => match !== null);
-      if (panic >= 0) {
+      if (/panic: test timed out/.test(body.join('\n'))) {
+        errorType = 'timeout';
+        message = body.find((entry) => /test timed out/.test(entry))!.trim();
+        crashed.push({ kind: 'timeout', message: `${state.pkg}: go test's own time limit stopped the test binary in ${state.name}; the package's remaining tests did not run` });
+      } else if (panic >= 0) {
         errorType = 'panic';
         message = body[panic]!.replace(/^\s*panic: /, '').replace(/ \[recovered\]$/, '');
         stack = goStack(body.slice(panic), context);
-        // Skip the testing package's own frames: the top frame is the first workspace one.
-      } else if (/panic: test timed out/.test(body.join('\n'))) {
-        errorType = 'timeout';
-        message = body.find((entry) => /test timed out/.test(entry))!.trim();
+        // A panic ends the whole test binary: what came after it in the package never ran.
+        crashed.push({ kind: 'crash', message: `${state.pkg}: the test binary panicked in ${state.name}; the package's remaining tests did not run` });
       } else {
         errorType = 'testing.T failure';
         const messageLines = body.map((entry) => entry.replace(/^\s+([\w.-]+\.go):(\d+): /, '').trim()).filter((entry) => entry !== '');
@@ -180,5 +183,5 @@ export function parseGoJson(input: string, context: ParseContext = {}): ParsedTe
       problems.push({ kind: 'crash', message: `${pkg} failed outside any test: ${headline.trim()}`, detail: output.join('\n') });
     }
   }
-  return { tests: filtered, problems };
+  return { tests: filtered, problems: [...problems, ...crashed] };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { TestCase, TestReport } from '../../../src/core/testReport';
@@ -92,6 +92,21 @@ describe('feedback from real runner reports', () => {
       assert.match(feedback.text, /\[(build|collection) error\]/, sample.name);
     }
   });
+});
+
+describe('feedback text golden files', () => {
+  // The whole text for two fixtures, pinned: a change to the format shows up as a diff
+  // here (REFINE_UPDATE_GOLDENS=1 rewrites them; review before committing).
+  for (const name of ['node-test', 'pytest', 'go']) {
+    it(`${name}: the feedback text matches golden/feedback-${name}.txt`, () => {
+      const sample = capturedSamples().find((entry) => entry.name === name)!;
+      const report = reportOf(sample);
+      const text = buildFeedback({ report, sources: sourcesFor(sample, report), maxTokens: 6000, root: sample.root }).text + '\n';
+      const goldenPath = join(fixturesRoot(), 'golden', `feedback-${name}.txt`);
+      if (process.env.REFINE_UPDATE_GOLDENS === '1') writeFileSync(goldenPath, text);
+      assert.equal(text, readFileSync(goldenPath, 'utf8'));
+    });
+  }
 });
 
 describe('feedback delta, cap and hygiene', () => {
