@@ -73,7 +73,13 @@ class Matcher {
     if (level.name === 'exact') return this.file;
     let lines = this.normCache.get(level);
     if (!lines) {
-      lines = this.file.map(level.norm);
+      if (level.unicode) {
+        // Most lines have nothing to normalise: reuse their trimmed form.
+        const trimmed = this.normFile(lineLevels[2]!);
+        lines = this.file.map((line, i) => (hasFancy(line) ? level.norm(line) : trimmed[i]!));
+      } else {
+        lines = this.file.map(level.norm);
+      }
       this.normCache.set(level, lines);
     }
     return lines;
@@ -327,22 +333,28 @@ class Matcher {
     const level = lineLevels[3]!;
     const normFile = this.normFile(level);
     const wanted = this.search.map(level.norm);
-    const index = new Map<string, number[]>();
-    const [low, high] = window ?? [0, normFile.length];
-    for (let i = Math.max(0, low); i < Math.min(normFile.length, high); i++) {
-      const line = normFile[i]!;
-      if (line.length === 0) continue;
-      const list = index.get(line);
-      if (list) list.push(i);
-      else index.set(line, [i]);
-    }
-    const votes = new Map<number, number>();
+    // Votes for where SEARCH starts: every file line equal to a SEARCH line votes for
+    // the start that would align them. One pass, no index of the whole file.
+    const rows = new Map<string, number[]>();
     wanted.forEach((line, j) => {
-      const list = index.get(line);
-      if (!list || list.length > 200) return;
-      for (const at of list) votes.set(at - j, (votes.get(at - j) ?? 0) + 1);
+      if (line.length === 0) return;
+      const list = rows.get(line);
+      if (list) list.push(j);
+      else rows.set(line, [j]);
     });
-    const starts = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 20);
+    const [low, high] = window ?? [0, normFile.length];
+    const from = Math.max(0, low);
+    const to = Math.min(normFile.length, high);
+    // Lines found all over the file ("}", "break;") say little about where SEARCH is.
+    const counts = new Map<string, number>();
+    for (let i = from; i < to; i++) if (rows.has(normFile[i]!)) counts.set(normFile[i]!, (counts.get(normFile[i]!) ?? 0) + 1);
+    const votes = new Map<number, number>();
+    for (let i = from; i < to; i++) {
+      const js = rows.get(normFile[i]!);
+      if (!js || counts.get(normFile[i]!)! > 200) continue;
+      for (const j of js) votes.set(i - j, (votes.get(i - j) ?? 0) + 1);
+    }
+    const starts = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 12);
     if (starts.length === 0) {
       // Nothing equal: seed from the lines most like SEARCH's first non-blank line.
       const j = wanted.findIndex((line) => line.length > 0);
