@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ParsedTests } from '../../../src/testing/parsers/index';
-import { ReportFormatError, detectFormat, parseReport } from '../../../src/testing/parsers/index';
+import { ReportFormatError, assembleReport, detectFormat, parseReport } from '../../../src/testing/parsers/index';
+import { isGreen } from '../../../src/core/testReport';
 import { capturedSamples, fixturesRoot } from './helpers';
 
 // Every parser against output captured from the real runner (test/fixtures/runners/
@@ -92,5 +93,30 @@ describe('parsers on bad input', () => {
     const parsed = parseReport('tap', 'TAP version 13\n\u001b[31mnot ok 1 - red test\u001b[0m\n  ---\n  error: "boom"\n  ...\n1..1\n');
     assert.equal(parsed.tests[0]?.name, 'red test');
     assert.equal(parsed.tests[0]?.message, 'boom');
+  });
+});
+
+describe('assembleReport: what the parser cannot see', () => {
+  const run = { command: 'x', exitCode: 0, signal: null, durationMs: 5, timedOut: false, cancelled: false, outputHead: 'some output', outputTail: '', droppedBytes: 0 };
+  const passing = { tests: [{ id: 'a', name: 'a', suite: [], status: 'passed' as const, stack: [] }], problems: [] };
+  const table: [string, Parameters<typeof assembleReport>[0], string | undefined, boolean][] = [
+    ['a clean pass is green', { format: 'tap', parsed: passing, run, scope: 'full' }, undefined, true],
+    ['a pass of only the selected tests is not green', { format: 'tap', parsed: passing, run, scope: 'selected' }, undefined, false],
+    ['exit 1 with nothing failing is a runner problem', { format: 'tap', parsed: passing, run: { ...run, exitCode: 1 }, scope: 'full' }, 'runner', false],
+    ['exit 127 says the command was not found', { format: 'raw', parsed: { tests: [], problems: [] }, run: { ...run, exitCode: 127 }, scope: 'full' }, 'runner', false],
+    ['a known format with no tests at all is a problem', { format: 'junit', parsed: { tests: [], problems: [] }, run, scope: 'full' }, 'runner', false],
+    ['a timeout is a timeout', { format: 'tap', parsed: passing, run: { ...run, exitCode: null, timedOut: true }, scope: 'full' }, 'timeout', false],
+    ['a kill by signal is a crash', { format: 'tap', parsed: passing, run: { ...run, exitCode: null, signal: 'SIGSEGV' }, scope: 'full' }, 'crash', false],
+  ];
+  for (const [name, input, problem, green] of table) {
+    it(name, () => {
+      const report = assembleReport(input);
+      assert.equal(report.problems[0]?.kind, problem);
+      assert.equal(isGreen(report), green);
+    });
+  }
+  it('names exit code 127 as command not found', () => {
+    const report = assembleReport({ format: 'raw', parsed: { tests: [], problems: [] }, run: { ...run, exitCode: 127 }, scope: 'full' });
+    assert.match(report.problems[0]!.message, /exited with code 127 \(command not found\) but no failing test was reported \(no test results could be read\)/);
   });
 });
