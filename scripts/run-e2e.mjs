@@ -172,9 +172,10 @@ async function main() {
     await page.keyboard.press('F1');
     await quickInputBox.waitFor();
     await quickInputBox.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
     await row.waitFor();
-    await page.keyboard.press('Enter');
+    await row.click();
   }
 
   // Open src/cart.js (the scope: the active file).
@@ -296,13 +297,26 @@ async function main() {
   await expectText(page.locator('.editor-group-container.active .view-lines'), 'Make the cart tests pass');
   log('report exported');
 
-  // A reload: the serializer brings the review panel back with its last state.
+  // A reload: the serializer brings the review panel back, and the extension fills it
+  // from the stored session record (the session itself lived in the old extension host).
   await page.reload();
   await page.locator('.monaco-workbench').waitFor();
-  await panel.locator('#outcome').waitFor();
-  check((await panel.locator('#outcome').getAttribute('data-outcome')) === 'passed', 'the restored panel shows the outcome');
-  await expectText(panel.locator('.notice'), 'Restored after a reload');
-  log('review panel restored after a reload');
+  await panel.locator('#outcome[data-outcome="passed"]').waitFor();
+  await expectText(panel.locator('#outcome'), 'after 3 rounds');
+  await expectText(panel.locator('.chart title'), 'round 3 0');
+  check((await panel.locator('#approve, #continue').count()) === 0, 'no gate buttons on an ended session');
+  log('review panel restored after a reload, from the stored record');
+
+  // The panel follows the theme: the same state in a dark theme.
+  await runCommand('Preferences: Color Theme');
+  await quickInputBox.fill('Dark Modern');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await quickInput.waitFor({ state: 'hidden' });
+  await page.locator('.monaco-workbench.vs-dark').waitFor();
+  await page.waitForTimeout(800);
+  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-dark.png') });
+  log('dark theme screenshot taken');
   return 0;
 }
 

@@ -42,9 +42,9 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const trust = new TrustGate(log);
   const diffs = new DiffDocuments(log);
   const panel = new ReviewPanel(context.extensionUri, log);
-  const controller = new SessionController(log, trust, diffs, panel);
   let store: SessionStore | undefined;
   const getStore = (): SessionStore => (store ??= createFileSessionStore((context.storageUri ?? context.globalStorageUri).fsPath));
+  const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getStore().load(sessionId));
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),

@@ -4,7 +4,9 @@ import {
   REVIEW_PANEL_VIEW_TYPE,
   hostMessageSchema,
   panelMessageSchema,
+  persistedPanelSchema,
   type HostMessage,
+  type PersistedPanel,
   type PanelMessage,
   type PanelState,
 } from '../core/reviewPanelProtocol';
@@ -22,6 +24,9 @@ export class ReviewPanel extends Disposable {
   private state: PanelState | undefined;
   private readonly received = this._register(new vscode.EventEmitter<PanelMessage>());
   private readonly readyEmitter = this._register(new vscode.EventEmitter<void>());
+  private readonly restoredEmitter = this._register(new vscode.EventEmitter<PersistedPanel>());
+  /** The panel came back after a reload, with what it had kept (its last state). */
+  readonly onDidRestore = this.restoredEmitter.event;
   /** A checked message from the panel. */
   readonly onDidReceiveMessage = this.received.event;
   /** The panel (re)loaded and got the current state. */
@@ -36,9 +41,11 @@ export class ReviewPanel extends Disposable {
     super();
     this._register(
       vscode.window.registerWebviewPanelSerializer(REVIEW_PANEL_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel) => {
+        deserializeWebviewPanel: async (panel, kept: unknown) => {
           this.log.info('panel', 'review panel restored after a reload');
           this.attach(panel);
+          const parsed = persistedPanelSchema.safeParse(kept ?? {});
+          this.restoredEmitter.fire(parsed.success ? parsed.data : {});
         },
       }),
     );

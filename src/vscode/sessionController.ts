@@ -2,13 +2,15 @@ import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
 import { CancelledError, UsageError, errorMessage } from '../core/errors';
 import type { Agent, Reviewer, SessionStore, TestRunner } from '../core/ports';
-import type { PanelMessage } from '../core/reviewPanelProtocol';
+import type { SessionRecord } from '../core/record';
+import type { PanelMessage, PanelState, PersistedPanel } from '../core/reviewPanelProtocol';
 import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../core/session';
 import type { Settings } from '../core/settings';
 import type { DiffDocuments } from './diffDocuments';
 import { GateController, type PendingGate } from './gates';
 import type { SessionPorts, SessionResult, SessionTask } from './loopApi';
 import type { Log } from './log';
+import { panelStateFromRecord } from './recordView';
 import type { ReviewPanel } from './reviewPanel';
 import { SessionModel, describeSummary, outcomeLabel } from './sessionModel';
 import type { TrustGate } from './trust';
@@ -51,6 +53,8 @@ export class SessionController extends Disposable implements Reviewer {
   /** The last session of this window (running or ended), for the panel and the diff commands. */
   private lastSessionId: string | undefined;
   private readonly statusItem: vscode.StatusBarItem;
+  /** After a reload: the stored record of the session the panel showed. */
+  private restoredState: PanelState | undefined;
   private readonly ended = this._register(new vscode.EventEmitter<SessionResult>());
   readonly onDidEndSession = this.ended.event;
 
@@ -59,6 +63,7 @@ export class SessionController extends Disposable implements Reviewer {
     readonly trust: TrustGate,
     readonly diffs: DiffDocuments,
     readonly panel: ReviewPanel,
+    private readonly loadRecord: (sessionId: string) => Promise<SessionRecord | undefined>,
   ) {
     super();
     this.statusItem = this._register(vscode.window.createStatusBarItem('refineLoop.status', vscode.StatusBarAlignment.Left, 50));
@@ -68,6 +73,7 @@ export class SessionController extends Disposable implements Reviewer {
     this._register(this.model.onDidChange((sessionId) => this.modelChanged(sessionId)));
     this._register(this.panel.onDidReceiveMessage((message) => void this.onPanelMessage(message)));
     this._register(this.panel.onDidBecomeReady(() => this.pushPanelState()));
+    this._register(this.panel.onDidRestore((kept) => void this.restorePanel(kept)));
     this._register(this.diffs.onDidEditProposal(() => this.pushPanelState()));
     this._register({ dispose: () => this.running?.abort.abort() });
     void this.setContext();
@@ -305,9 +311,30 @@ export class SessionController extends Disposable implements Reviewer {
     this.pushPanelState();
   }
 
+  /** After a reload the session is gone from memory: the panel shows its stored record. */
+  private async restorePanel(kept: PersistedPanel): Promise<void> {
+    const sessionId = kept.state?.sessionId;
+    if (!sessionId || this.currentSessionId) {
+      this.pushPanelState();
+      return;
+    }
+    try {
+      const record = await this.loadRecord(sessionId);
+      if (!record || this.currentSessionId) return;
+      this.restoredState = panelStateFromRecord(record, Date.now());
+      this.panel.setState(this.restoredState);
+      this.log.info('panel', `showing the stored record of ${sessionId} after a reload`);
+    } catch (error) {
+      this.log.warn('panel', `could not load session ${sessionId} for the restored panel: ${errorMessage(error)}`);
+    }
+  }
+
   pushPanelState(): void {
     const sessionId = this.currentSessionId;
-    if (!sessionId) return;
+    if (!sessionId) {
+      if (this.restoredState) this.panel.setState(this.restoredState);
+      return;
+    }
     const settings = this.running?.settings;
     const pending = this.gates.pending;
     const edited =

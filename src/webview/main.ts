@@ -73,7 +73,10 @@ function render(): void {
     choices = { round: state.proposal?.round ?? -1, rejected: new Map(), reason: '', approveProtected: false };
   }
   app.append(header(state));
-  if (restored) app.append(h('p', { className: 'notice', role: 'status' }, 'Restored after a reload. The buttons come back when the session is live again.'));
+  if (restored && hostSilent) {
+    const text = state.outcome ? 'Restored after a reload.' : 'Restored after a reload. The session stopped when the window reloaded; its rounds and checkpoints are in the Sessions view.';
+    app.append(h('p', { className: 'notice', role: 'status' }, text));
+  }
   if (state.outcome) app.append(outcomeBanner(state));
   else app.append(gate(state));
   // After the tests, their results come first: they are what the decision is about.
@@ -87,14 +90,16 @@ function render(): void {
 
 function header(current: PanelState): HTMLElement {
   const { budget } = current;
-  const budgetParts = [`${budget.minutesUsed} min${budget.maxMinutes ? ` of ${budget.maxMinutes}` : ''}`];
+  const minutes = budget.minutesUsed === 0 ? 'under a minute' : `${budget.minutesUsed} min`;
+  const budgetParts = [`${minutes}${budget.maxMinutes ? ` of ${budget.maxMinutes} min` : ''}`];
   if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(`${budget.tokensUsed.toLocaleString()} tokens${budget.maxTokens ? ` of ${budget.maxTokens.toLocaleString()}` : ''}`);
   return h(
     'header',
     { className: 'header' },
     h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, `Round ${current.round} of ${current.maxRounds}`), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? 'auto until green' : 'review each round')),
     h('h1', { className: 'task' }, current.task),
-    h('p', { className: `status phase-${current.phase}`, role: 'status', id: 'status' }, current.phase === 'working' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : undefined, current.status),
+    // Once ended, the outcome banner says it.
+    !current.outcome && h('p', { className: `status phase-${current.phase}`, role: 'status', id: 'status' }, current.phase === 'working' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : undefined, current.status),
   );
 }
 
@@ -103,7 +108,7 @@ function outcomeBanner(current: PanelState): HTMLElement {
   const good = outcome.outcome === 'passed';
   return h(
     'section',
-    { className: `outcome ${good ? 'good' : 'bad'}`, id: 'outcome', 'data-outcome': outcome.outcome },
+    { className: `outcome ${good ? 'good' : 'bad'}`, id: 'outcome', role: 'status', 'data-outcome': outcome.outcome },
     h('strong', {}, good ? 'Passed' : outcomeText(outcome.outcome)),
     ` after ${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}`,
     outcome.reason ? `: ${outcome.reason}.` : '.',
@@ -421,9 +426,16 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 const saved = persistedPanelSchema.safeParse(vscodeApi.getState() ?? {});
+let hostSilent = false;
 if (saved.success && saved.data.state) {
   state = saved.data.state;
   restored = true;
+  // A hidden panel shown again gets the live state at once; only when none comes is the
+  // session gone (the window reloaded), and the panel says so.
+  setTimeout(() => {
+    hostSilent = true;
+    if (restored) render();
+  }, 1500);
 }
 render();
 post({ type: 'ready' });

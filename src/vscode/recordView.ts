@@ -1,0 +1,87 @@
+// A stored session record as the review panel's state: what the panel shows again after
+// a window reload, when the session itself (held in memory) is gone. Pure (no `vscode`).
+import type { PanelFile, PanelState } from '../core/reviewPanelProtocol';
+import type { SessionRecord } from '../core/record';
+
+type Hunk = PanelFile['hunks'][number];
+
+/** The files and hunks of a unified patch (several files concatenated). */
+export function hunksOfPatch(patch: string): Map<string, Hunk[]> {
+  const files = new Map<string, Hunk[]>();
+  let oldPath: string | undefined;
+  let current: Hunk[] | undefined;
+  let hunk: Hunk | undefined;
+  const strip = (path: string): string => path.replace(/^[ab]\//, '').replace(/\t.*$/, '');
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('--- ')) {
+      oldPath = strip(line.slice(4));
+      hunk = undefined;
+    } else if (line.startsWith('+++ ')) {
+      const newPath = strip(line.slice(4));
+      const path = newPath === '/dev/null' ? (oldPath ?? newPath) : newPath;
+      current = files.get(path) ?? [];
+      files.set(path, current);
+      hunk = undefined;
+    } else if (line.startsWith('@@') && current) {
+      hunk = { id: `${current.length + 1}`, header: line.replace(/^(@@[^@]*@@).*$/, '$1'), lines: [] };
+      current.push(hunk);
+    } else if (hunk && (line.startsWith(' ') || line.startsWith('+') || line.startsWith('-') || line.startsWith('\\'))) {
+      hunk.lines.push(line);
+    }
+  }
+  return files;
+}
+
+export function panelStateFromRecord(record: SessionRecord, now: number): PanelState {
+  const last = record.rounds.at(-1);
+  const hunks = last ? hunksOfPatch(last.proposal.patch) : new Map<string, Hunk[]>();
+  const testedRound = [...record.rounds].reverse().find((round) => round.tests);
+  const history: PanelState['history'] = [];
+  if (record.baseline) history.push({ round: 0, failed: record.baseline.summary.failed + record.baseline.summary.problems, passed: record.baseline.summary.passed });
+  for (const round of record.rounds) {
+    if (round.tests) history.push({ round: round.round, failed: round.tests.summary.failed + round.tests.summary.problems, passed: round.tests.summary.passed });
+  }
+  const tokens = record.rounds.reduce((sum, round) => sum + (round.tokens.input ?? 0) + (round.tokens.output ?? 0), 0);
+  const tests = testedRound?.tests;
+  return {
+    sessionId: record.sessionId,
+    task: record.task,
+    round: last?.round ?? 0,
+    maxRounds: record.maxRounds,
+    approvalMode: record.approvalMode,
+    phase: 'ended',
+    status: record.outcome ? `Ended: ${record.reason ?? record.outcome}` : 'This session stopped when the window closed or reloaded; its rounds and checkpoints are in the Sessions view.',
+    budget: { minutesUsed: Math.floor(((record.endedAt ?? now) - record.startedAt) / 60_000), maxMinutes: 0, tokensUsed: tokens, maxTokens: 0 },
+    proposal: last
+      ? {
+          round: last.round,
+          summary: last.proposal.summary,
+          files: last.proposal.files.map((file) => ({
+            path: file.path,
+            status: (['added', 'modified', 'deleted', 'renamed'].includes(file.status) ? file.status : 'modified') as PanelFile['status'],
+            additions: file.additions,
+            deletions: file.deletions,
+            protected: last.proposal.protectedPaths.includes(file.path),
+            edited: last.review?.userEdits !== undefined && last.review.userEdits.includes(file.path),
+            hunks: hunks.get(file.path) ?? [],
+          })),
+          editProblems: last.proposal.editProblems.map((reason) => ({ reason })),
+        }
+      : undefined,
+    tests:
+      tests && testedRound
+        ? {
+            round: testedRound.round,
+            summary: tests.summary,
+            scope: tests.scope,
+            passed: tests.green,
+            newlyFailing: tests.newlyFailing,
+            fixed: tests.fixed,
+            groups: tests.failing.length > 0 ? [{ title: 'Failing tests', failures: tests.failing.map((name) => ({ name })) }] : [],
+            problems: tests.problems.map((message) => ({ kind: 'problem', message })),
+          }
+        : undefined,
+    history,
+    outcome: record.outcome ? { outcome: record.outcome, reason: record.reason ?? '', rounds: record.rounds.length } : undefined,
+  };
+}

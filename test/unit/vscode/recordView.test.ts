@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SessionRecord } from '../../../src/core/record';
+import { hunksOfPatch, panelStateFromRecord } from '../../../src/vscode/recordView';
+
+const patch = `--- a/src/a.js
++++ b/src/a.js
+@@ -1,2 +1,2 @@
+ keep
+-old
++new
+@@ -10,1 +10,1 @@ function f() {
+-x
++y
+--- a/src/gone.js
++++ /dev/null
+@@ -1,1 +0,0 @@
+-bye
+`;
+
+test('a unified patch of several files becomes their hunks', () => {
+  const files = hunksOfPatch(patch);
+  assert.deepEqual([...files.keys()], ['src/a.js', 'src/gone.js']);
+  assert.deepEqual(files.get('src/a.js'), [
+    { id: '1', header: '@@ -1,2 +1,2 @@', lines: [' keep', '-old', '+new'] },
+    { id: '2', header: '@@ -10,1 +10,1 @@', lines: ['-x', '+y'] },
+  ]);
+  assert.deepEqual(files.get('src/gone.js')?.[0]?.lines, ['-bye']);
+});
+
+test('a stored session becomes an ended panel state with its last proposal, tests and chart', () => {
+  const tests = (failed: number, passed: number, green: boolean) => ({
+    summary: { passed, failed, skipped: 0, problems: 0 },
+    scope: 'full' as const,
+    green,
+    failing: failed ? ['cart › subtotal'] : [],
+    problems: [],
+    exitCode: green ? 0 : 1,
+    durationMs: 5,
+    newlyFailing: 0,
+    fixed: green ? 1 : 0,
+    summaryLine: '',
+  });
+  const record: SessionRecord = {
+    version: 1,
+    sessionId: 's',
+    task: 'fix the cart',
+    startedAt: 0,
+    endedAt: 120_000,
+    approvalMode: 'reviewEachRound',
+    maxRounds: 5,
+    baseline: tests(2, 1, false),
+    rounds: [
+      { round: 1, startedAt: 0, tokens: { input: 10, output: 5 }, proposal: { summary: 'one', patch: '', files: [], protectedPaths: [], editProblems: [] }, tests: tests(1, 2, false), reverted: false },
+      { round: 2, startedAt: 0, tokens: {}, proposal: { summary: 'two', patch, files: [{ path: 'src/a.js', status: 'modified', additions: 2, deletions: 2 }], protectedPaths: [], editProblems: [] }, tests: tests(0, 3, true), reverted: false },
+    ],
+    outcome: 'passed',
+    reason: 'the tests pass',
+  };
+  const state = panelStateFromRecord(record, 999_999);
+  assert.equal(state.phase, 'ended');
+  assert.equal(state.round, 2);
+  assert.equal(state.budget.minutesUsed, 2);
+  assert.equal(state.budget.tokensUsed, 15);
+  assert.equal(state.proposal?.summary, 'two');
+  assert.equal(state.proposal?.files[0]?.hunks.length, 2);
+  assert.equal(state.tests?.round, 2);
+  assert.equal(state.tests?.passed, true);
+  assert.deepEqual(state.history.map((point) => point.failed), [2, 1, 0]);
+  assert.deepEqual(state.outcome, { outcome: 'passed', reason: 'the tests pass', rounds: 2 });
+});
