@@ -513,6 +513,10 @@ const harder: Record<string, Generator> = {
     reply: reply(`${path}\n\`\`\`js\n${replaceOf(file, site).join('\n')}\n\`\`\``),
     expect: { kind: 'reject' },
   })),
+  'padded-blank-lines': basic('whitespace', (file, site, path) => ({
+    // Blank lines the agent put around SEARCH and REPLACE that the file does not have there.
+    reply: reply(srBlock(path, ['', ...searchOf(file, site), ''], ['', ...replaceOf(file, site), ''])),
+  }), { want: (block) => block[0]!.trim() !== '' && block[block.length - 1]!.trim() !== '' }),
   'misspelled-markers': basic('refuse', (file, site, path) => ({
     // Markers too short to trust: the reply must be refused with a problem, not read as prose.
     reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site)).replace('<<<<<<< SEARCH', '<<<< SEARCH').replace('>>>>>>> REPLACE', '>>>> REPLACE')),
