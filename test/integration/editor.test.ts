@@ -320,6 +320,47 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
   });
 });
 
+describe('In the editor: restoring a checkpoint at the after-tests gate of a real session', () => {
+  let original = '';
+  before(async () => {
+    original = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!;
+  });
+  after(async () => {
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    for (const key of ['agent.provider', 'agent.command', 'test.command']) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.fs.writeFile(workspaceUri('src', 'math.js'), encode(original));
+    await closeEditors();
+  });
+
+  it('puts the files back through Restore Checkpoint… on a round of the Sessions view, and the loop goes on', async () => {
+    const api = await testingApi();
+    api.setLoop(undefined);
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
+    await api.confirmed.add('node --test');
+
+    const started = vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'make add add', scope: ['src/math.js'] });
+    await waitFor('the review of round 1', () => api.controller.pending?.kind === 'review', 30_000);
+    await vscode.commands.executeCommand('refineLoop.approve');
+    const gate = await waitFor('the after-tests gate', () => (api.controller.pending?.kind === 'afterTests' ? api.controller.pending : undefined), 60_000);
+    assert.match(decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!, /return a \+ b;/);
+
+    // The round node as the Sessions view passes it to its inline action.
+    await vscode.commands.executeCommand('refineLoop.restoreCheckpoint', { kind: 'round', session: { sessionId: gate.view.sessionId }, round: { round: 1 } });
+    // The agent then proposes the same again: the loop either asks (round 2) or ends as stuck on the repeat.
+    await waitFor('the next review or the end', () => !api.controller.isRunning || (api.controller.pending?.kind === 'review' && api.controller.pending.view.round === 2), 30_000);
+    assert.equal(decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js'))), original, 'round 1 was undone');
+    if (api.controller.isRunning) await vscode.commands.executeCommand('refineLoop.stop');
+    const result = await started;
+    assert.ok(result?.outcome === 'stopped' || result?.outcome === 'stuck', `ended ${result?.outcome}: ${result?.reason}`);
+    const record = await api.store().load(gate.view.sessionId);
+    assert.equal(record?.rounds[0]?.afterTests?.decision, 'restore');
+  });
+});
+
 describe('In the editor: protected paths', () => {
   afterEach(async () => {
     const api = await testingApi();
