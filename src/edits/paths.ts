@@ -8,6 +8,8 @@ export function pathFromLine(line: string): string | undefined {
   if (line.length > 300) return undefined;
   let text = line.trim();
   text = text.replace(/^#{1,6}\s+/, '');
+  // A path written as a comment on the block's first line: `// src/a.ts`, `<!-- a.html -->`.
+  text = text.replace(/^(?:\/\/+|--|;+|\/\*+|<!--)\s*(.*?)\s*(?:\*\/|-->)?$/, '$1');
   text = text.replace(/^(?:[-*]\s+)?(?:\*\*|__)?(?:file(?:name)?|path|in|update|edit|create|new file|modified)\s*:\s*/i, '');
   text = text.replace(/^(\*\*|__)(.*)\1:?$/, '$2').trim();
   text = text.replace(/^`([^`]+)`:?$/, '$1').trim();

@@ -39,6 +39,16 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
     ],
   },
   {
+    name: 'path as a comment on the first line inside the fence',
+    reply: '```javascript\n// src/cart.js\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\n\n```html\n<!-- web/index.html -->\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n```\n\n```sql\n-- db/schema.sql\n<<<<<<< SEARCH\ne\n=======\nf\n>>>>>>> REPLACE\n```',
+    edits: [
+      { kind: 'replace', path: 'src/cart.js' },
+      { kind: 'replace', path: 'web/index.html' },
+      { kind: 'replace', path: 'db/schema.sql' },
+    ],
+    prose: '',
+  },
+  {
     name: 'a second block without a path belongs to the file before it',
     reply: 'src/a.ts\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\nand also:\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE',
     edits: [
