@@ -232,6 +232,15 @@ async function main() {
   await clearNotifications();
   await page.waitForTimeout(300);
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-round-2.png') });
+  // Per-hunk choice: unticking Keep asks why and changes what Approve says; ticking it again undoes that.
+  const keepBox = panel.locator('.hunk input[type="checkbox"]').first();
+  await keepBox.uncheck();
+  await panel.locator('.hunk-reason').first().fill('not this hunk');
+  await expectText(panel.locator('#approve'), 'Approve the rest (1 hunk rejected)');
+  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-hunk-rejected.png') });
+  await keepBox.check();
+  await expectText(panel.locator('#approve'), 'Approve');
+  check((await panel.locator('.hunk-reason').count()) === 0, 'the reason box goes away with the hunk kept again');
   await panel.locator('#approve').click();
   log('round 2: approved');
   await panel.locator('#continue').waitFor();

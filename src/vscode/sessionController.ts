@@ -109,7 +109,10 @@ export class SessionController extends Disposable implements Reviewer {
       clock: { now: () => Date.now() },
       log: this.log,
       emit: (event) => {
-        if (event.type === 'testOutput') return;
+        if (event.type === 'testOutput' || event.type === 'agentProgress') {
+          this.model.apply(sessionId, event, Date.now());
+          return;
+        }
         this.log.info('session', `${sessionId}: ${event.type}${'round' in event ? ` (round ${event.round})` : ''}`);
         this.model.apply(sessionId, event, Date.now());
       },
