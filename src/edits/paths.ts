@@ -11,10 +11,14 @@ export function pathFromLine(line: string): string | undefined {
   // A path written as a comment on the block's first line: `// src/a.ts`, `<!-- a.html -->`.
   text = text.replace(/^(?:\/\/+|--|;+|\/\*+|<!--)\s*(.*?)\s*(?:\*\/|-->)?$/, '$1');
   text = text.replace(/^(?:[-*]\s+)?(?:\*\*|__)?(?:file(?:name)?|path|in|update|edit|create|new file|modified)\s*:\s*/i, '');
+  // "In `src/a.ts`:", "Update `src/a.ts`": a verb and a quoted path, nothing else.
+  text = text.replace(/^(?:in|update|edit|change|modify|create|fix)\s+(`[^`]+`):?$/i, '$1');
   text = text.replace(/^(\*\*|__)(.*)\1:?$/, '$2').trim();
   text = text.replace(/^`([^`]+)`:?$/, '$1').trim();
   text = text.replace(/^(\*\*|__)(.*)\1$/, '$2').trim();
   text = text.replace(/:$/, '');
+  // A line number after the path (src/a.ts:12) is not part of it.
+  text = text.replace(/(\.[A-Za-z0-9_+-]+):\d+(?::\d+)?$/, '$1');
   text = text.replace(/^["']([^"']+)["']$/, '$1');
   return looksLikePath(text) ? text : undefined;
 }

@@ -49,6 +49,14 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
     prose: '',
   },
   {
+    name: 'a verb with a quoted path, a path with a line number',
+    reply: 'In `src/a.ts`:\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n\nsrc/b.ts:12\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE',
+    edits: [
+      { kind: 'replace', path: 'src/a.ts' },
+      { kind: 'replace', path: 'src/b.ts' },
+    ],
+  },
+  {
     name: 'a second block without a path belongs to the file before it',
     reply: 'src/a.ts\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\nand also:\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE',
     edits: [
