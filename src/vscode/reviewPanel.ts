@@ -74,7 +74,7 @@ export class ReviewPanel extends Disposable {
   /** Shows this state now if the panel is ready, else as soon as it is. */
   setState(state: PanelState | undefined): void {
     this.state = state;
-    if (this.panel && state) this.panel.title = `Refine Loop: Round ${state.round} of ${state.maxRounds}`;
+    if (this.panel && state) this.panel.title = state.round === 0 ? 'Refine Loop Review' : `Refine Loop: Round ${state.round} of ${state.maxRounds}`;
     this.flush();
   }
 

@@ -442,7 +442,7 @@ export class SessionController extends Disposable implements Reviewer {
     }
     const latestTests = [...live.rounds].reverse().find((round) => round.tests)?.tests;
     const failing = latestTests ? `, ${latestTests.failed + latestTests.problems} failing` : '';
-    const round = `Round ${live.currentRound || 1}/${live.maxRounds}`;
+    const round = live.currentRound === 0 ? 'Refine Loop: baseline tests' : `Round ${live.currentRound}/${live.maxRounds}`;
     switch (live.phase) {
       case 'working':
         this.statusItem.text = `$(sync~spin) ${round}${failing}`;

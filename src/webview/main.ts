@@ -96,7 +96,7 @@ function header(current: PanelState): HTMLElement {
   return h(
     'header',
     { className: 'header' },
-    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, `Round ${current.round} of ${current.maxRounds}`), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? 'auto until green' : 'review each round')),
+    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, current.round === 0 ? `Before round 1 of ${current.maxRounds}` : `Round ${current.round} of ${current.maxRounds}`), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? 'auto until green' : 'review each round')),
     h('h1', { className: 'task' }, current.task),
     // Once ended, the outcome banner says it.
     !current.outcome && h('p', { className: `status phase-${current.phase}`, role: 'status', id: 'status' }, current.phase === 'working' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : undefined, current.status),
