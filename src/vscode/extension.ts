@@ -25,6 +25,7 @@ export interface TestingApi {
   readonly panel: ReviewPanel;
   readonly diffs: DiffDocuments;
   readonly confirmed: ConfirmedTestCommands;
+  readonly keys: ApiKeys;
   readonly shownErrors: readonly string[];
   /** Replaces the loop and providers (undefined: the real ones). */
   setLoop(loop: LoopApi | undefined): void;
@@ -56,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let loopOverride: LoopApi | undefined;
   const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
-  const commands = new SessionCommands({ log, controller, sessions, keys: new ApiKeys(context.secrets), confirmed, store: getStore, loop: () => loopOverride ?? realLoop });
+  const keys = new ApiKeys(context.secrets);
+  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, store: getStore, loop: () => loopOverride ?? realLoop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
   void offerJournalRecovery(getStore(), controller, log, () => trust.isTrusted);
@@ -70,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       panel,
       diffs,
       confirmed,
+      keys,
       shownErrors,
       setLoop: (loop) => {
         loopOverride = loop;

@@ -79,6 +79,27 @@ describe('In the editor: commands and settings', () => {
     for (const step of walkthrough.steps) assert.ok(fs.existsSync(path.join(extensionPath, step.media.markdown!)), step.id);
   });
 
+  it('keeps API keys in the secret storage, per provider, and removes them when set empty', async () => {
+    const api = await testingApi();
+    await api.keys.set('anthropic', 'sk-ant-test');
+    assert.equal(await api.keys.get('anthropic'), 'sk-ant-test');
+    assert.equal(await api.keys.get('openai-compatible'), undefined);
+    assert.equal(await api.keys.get('command'), undefined, 'only HTTP providers have keys');
+    const settingsText = JSON.stringify(vscode.workspace.getConfiguration('refineLoop'));
+    assert.ok(!settingsText.includes('sk-ant-test'), 'never in settings');
+    await api.keys.set('anthropic', '');
+    assert.equal(await api.keys.get('anthropic'), undefined);
+  });
+
+  it('refuses an empty task with a clear message and runs nothing', async () => {
+    const api = await testingApi();
+    const before = api.shownErrors.length;
+    await vscode.commands.executeCommand('refineLoop.start', { task: '   ', scope: 'none' });
+    assert.equal(api.controller.isRunning, false);
+    assert.equal(api.shownErrors.length, before + 1);
+    assert.match(api.shownErrors.at(-1)!, /The task is empty/);
+  });
+
   it('answers a gate command with nothing waiting by one clear message', async () => {
     const api = await testingApi();
     const before = api.shownErrors.length;
