@@ -11,6 +11,12 @@ const noNode = {
   patterns: [{ group: ['node:*'], message: 'This layer is pure: no Node built-ins.' }],
 };
 const noVscode = { name: 'vscode', message: 'Only src/vscode (and the integration tests) may import vscode.' };
+// The pure layers (core, edits, the test-report parsers and the feedback builder) may use
+// one another, never the layers that touch processes, the network or the editor.
+const noImpureLayers = {
+  regex: '^\\.{1,2}/(.*/)?((agents|node|cli|vscode|webview)(/|$)|testing(/(?!parsers(/|$)|feedback(/|$))|$))',
+  message: 'A pure layer imports only pure layers (src/core, src/edits, src/testing/parsers, src/testing/feedback).',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'demo/**', 'test/fixtures/**', '.test-results/**', 'test-results/**'] },
@@ -32,7 +38,7 @@ export default tseslint.config(
     // Pure layers: no editor, no Node. Globals such as TextEncoder and crypto.subtle are fine.
     files: ['src/core/**/*.ts', 'src/edits/**/*.ts', 'src/testing/parsers/**/*.ts', 'src/testing/feedback/**/*.ts'],
     languageOptions: { globals: { ...globals['shared-node-browser'] } },
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, ...noNode.paths], patterns: noNode.patterns }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, ...noNode.paths], patterns: [...noNode.patterns, noImpureLayers] }] },
   },
   {
     files: ['src/webview/**/*.ts'],
