@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { applyEdits, parseReply } from '../edits';
 import type { ApplyResult } from '../edits';
-import { loadCorpus, type EditCase } from './editsCorpus';
+import { corpusCases, type EditCase } from './editsCorpus';
 
 // Runs the edit corpus through parseReply + applyEdits and scores every case against
 // its expected outcome. `wrong-apply` (applied, but not byte-equal to the expected
@@ -9,8 +9,11 @@ import { loadCorpus, type EditCase } from './editsCorpus';
 
 export type Verdict = 'correct-apply' | 'correct-nothing' | 'correct-reject' | 'wrong-apply' | 'missed';
 
+/** What a result keeps of its case: not the files, so a run's memory stays small. */
+export type CaseSummary = Pick<EditCase, 'id' | 'class' | 'group' | 'size'> & { readonly expect: { readonly kind: EditCase['expect']['kind'] } };
+
 export interface CaseResult {
-  readonly case: EditCase;
+  readonly case: CaseSummary;
   readonly verdict: Verdict;
   readonly result: ApplyResult;
   /** Parse + apply, in milliseconds, one value per timed run: wall clock, and this process's CPU time. */
@@ -62,12 +65,14 @@ async function timeCase(editCase: EditCase, runs: number): Promise<{ times: numb
 
 export async function runCorpus(root: string, options: { perSource?: number; timedRuns?: number } = {}): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const editCase of loadCorpus(root, options.perSource)) {
+  for (const editCase of corpusCases(root, options.perSource)) {
     const { verdict, result } = await runCase(editCase);
     // Few cases edit 20k-line files; more runs each give their p95 enough samples.
     const runs = (options.timedRuns ?? 0) * (editCase.size === '20k' ? 5 : 1);
     const { times, cpuTimes } = runs > 0 ? await timeCase(editCase, runs) : { times: [], cpuTimes: [] };
-    results.push({ case: editCase, verdict, result, times, cpuTimes });
+    const summary: CaseSummary = { id: editCase.id, class: editCase.class, group: editCase.group, size: editCase.size, expect: { kind: editCase.expect.kind } };
+    // Keep the verdict and the problems, not the changed files' bytes.
+    results.push({ case: summary, verdict, result: { ...result, changes: [] }, times, cpuTimes });
   }
   return results;
 }

@@ -174,9 +174,9 @@ const smarten = (line: string) =>
 
 const sizeOf = (lines: number): EditCase['size'] => (lines < 500 ? '100' : lines < 5000 ? '2k' : '20k');
 
-type Generator = (input: { path: string; text: string; next: () => number; id: string }) => Omit<EditCase, 'class'> | undefined;
+type CaseMaker = (input: { path: string; text: string; next: () => number; id: string }) => Omit<EditCase, 'class'> | undefined;
 
-function basic(group: string, make: (file: Lines, site: Site, path: string) => { files?: Record<string, string>; reply: string; expect?: Expectation }, options: { length?: number; want?: (block: readonly string[]) => boolean; source?: (text: string) => string } = {}): Generator {
+function basic(group: string, make: (file: Lines, site: Site, path: string) => { files?: Record<string, string>; reply: string; expect?: Expectation }, options: { length?: number; want?: (block: readonly string[]) => boolean; source?: (text: string) => string } = {}): CaseMaker {
   return ({ path, text, next, id }) => {
     const sourceText = options.source ? options.source(text) : text;
     const file = split(sourceText);
@@ -194,7 +194,7 @@ function basic(group: string, make: (file: Lines, site: Site, path: string) => {
   };
 }
 
-const generators: Record<string, Generator> = {
+const generators: Record<string, CaseMaker> = {
   exact: basic('exact', (file, site, path) => ({ reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site))) })),
   'reply-crlf': basic('line-endings', (file, site, path) => ({ reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site))).replace(/\n/g, '\r\n') })),
   'indentation-drift': basic('whitespace', (file, site, path) => {
@@ -407,7 +407,7 @@ const generators: Record<string, Generator> = {
 
 
 // Harder ones: several perturbations at once, and replies that must be refused.
-const harder: Record<string, Generator> = {
+const harder: Record<string, CaseMaker> = {
   'combined-crlf-tabs-quotes': ({ path, text, next, id }) => {
     // A CRLF, tab-indented file; the agent writes LF, spaces and typographic quotes.
     const tabbed = split(toTabs(text).replace(/\n/g, '\r\n'));
@@ -544,21 +544,23 @@ interface HandWritten {
   readonly expect: { kind: 'apply'; files: Record<string, string | null> } | { kind: 'nothing' } | { kind: 'reject' };
 }
 
-/** Generated cases (`perSource` sites per class and source file) and the hand-written ones. */
-export function loadCorpus(root: string, perSource = 3): EditCase[] {
-  const cases: EditCase[] = [];
+/**
+ * Generated cases (`perSource` sites per class and source file) and the hand-written
+ * ones, made one at a time so a run need not hold every big file in memory at once.
+ */
+export function* corpusCases(root: string, perSource = 3): Generator<EditCase> {
   const sources = join(root, 'test', 'fixtures', 'edits', 'sources');
-  sourceNames.forEach((name, sourceIndex) => {
+  for (const [sourceIndex, name] of sourceNames.entries()) {
     const text = readFileSync(join(sources, name), 'utf8');
     const path = (sourceIndex % 2 === 0 ? 'src/' : 'lib/util/') + name;
-    Object.entries(generators).forEach(([className, generate], classIndex) => {
+    for (const [classIndex, [className, generate]] of Object.entries(generators).entries()) {
       for (let n = 0; n < perSource; n++) {
         const next = random(1 + sourceIndex * 100_003 + classIndex * 1_009 + n * 17);
         const made = generate({ path, text, next, id: `${className}/${name}#${n}` });
-        if (made) cases.push({ ...made, class: className });
+        if (made) yield { ...made, class: className };
       }
-    });
-  });
+    }
+  }
   const handDir = join(root, 'test', 'fixtures', 'edits', 'cases');
   for (const entry of readdirSync(handDir).sort()) {
     if (!entry.endsWith('.json')) continue;
@@ -566,7 +568,10 @@ export function loadCorpus(root: string, perSource = 3): EditCase[] {
     const files = Object.fromEntries(Object.entries(hand.files).map(([path, content]) => [path, utf8(content)]));
     const expect: Expectation =
       hand.expect.kind === 'apply' ? { kind: 'apply', files: Object.fromEntries(Object.entries(hand.expect.files).map(([path, content]) => [path, content === null ? null : utf8(content)])) } : hand.expect;
-    cases.push({ id: `hand/${entry.replace(/\.json$/, '')}`, class: `hand:${hand.group}`, group: hand.group, files, reply: hand.reply, expect, size: 'other' });
+    yield { id: `hand/${entry.replace(/\.json$/, '')}`, class: `hand:${hand.group}`, group: hand.group, files, reply: hand.reply, expect, size: 'other' };
   }
-  return cases;
+}
+
+export function loadCorpus(root: string, perSource = 3): EditCase[] {
+  return [...corpusCases(root, perSource)];
 }
