@@ -18,6 +18,8 @@ const deleteLine = /^\s*(?:DELETE|DELETE FILE|REMOVE FILE)\s*:?\s+(\S.*?)\s*$/;
 const renameLine = /^\s*(?:RENAME|MOVE)\s*:?\s+(\S+)\s+(?:->|→|=>|TO)\s+(\S+)\s*$/;
 const strayMarker = /^\s*(?:<{3,}\s*(?:SEARCH|ORIGINAL)|>{3,}\s*(?:REPLACE|UPDATED))\b/i;
 const MAX_PROBLEMS = 50;
+/** Longest line read as a DELETE / RENAME / diff --git command (real ones are short). */
+const MAX_COMMAND_LINE = 1000;
 
 interface Fence {
   readonly open: number;
@@ -97,7 +99,7 @@ class ReplyParser {
       if (searchMarker.test(line)) i = this.searchReplace(i);
       else if (line.startsWith('diff --git ') || (line.startsWith('--- ') && lines[i + 1]?.startsWith('+++ '))) i = this.diffSection(i);
       else if (hunkHeader.test(line)) i = this.headerlessHunks(i);
-      else if (deleteLine.test(line) || renameLine.test(line)) i = this.explicitOp(i);
+      else if (line.length <= MAX_COMMAND_LINE && (deleteLine.test(line) || renameLine.test(line))) i = this.explicitOp(i);
       else if (this.fences.has(i)) i = this.fencedBlock(i);
       else i++;
     }
@@ -188,7 +190,8 @@ class ReplyParser {
     let created = false;
     let deleted = false;
     if (lines[i]!.startsWith('diff --git ')) {
-      const names = /^diff --git (?:"?a\/)?(.+?)"? (?:"?b\/)?(.+?)"?$/.exec(lines[i]!);
+      // Long lines are not read for names: the lazy groups would backtrack quadratically.
+      const names = lines[i]!.length <= MAX_COMMAND_LINE ? /^diff --git (?:"?a\/)?(.+?)"? (?:"?b\/)?(.+?)"?$/.exec(lines[i]!) : null;
       if (names) [oldPath, newPath] = [names[1], names[2]];
       i++;
       for (; i < lines.length; i++) {

@@ -207,6 +207,9 @@ test('parsing 1 MB of adversarial input stays linear', () => {
     'diff headers without hunks': '--- a/x\n+++ b/x\n'.repeat(70_000),
     'open fences': '```ts\n'.repeat(170_000),
     'one long line of markers': '<'.repeat(1_000_000),
+    'a DELETE line of spaces': 'DELETE x' + ' '.repeat(1_000_000) + 'y',
+    'a diff --git line of names': 'diff --git ' + 'a '.repeat(500_000),
+    'a marker line of < signs inside a fence': '```\n' + '<'.repeat(1_000_000) + '\n',
     'hunk bodies': ('--- a/x\n+++ b/x\n@@ -1 +1 @@\n' + '-a\n'.repeat(1000)).repeat(350),
   };
   for (const [name, input] of Object.entries(inputs)) {
