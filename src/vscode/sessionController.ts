@@ -440,7 +440,7 @@ export class SessionController extends Disposable implements Reviewer {
       this.statusItem.hide();
       return;
     }
-    const latestTests = [...live.rounds].reverse().find((round) => round.tests)?.tests;
+    const latestTests = [...live.rounds].reverse().find((round) => round.tests)?.tests ?? live.baseline;
     const failing = latestTests ? `, ${latestTests.failed + latestTests.problems} failing` : '';
     const round = live.currentRound === 0 ? 'Refine Loop: baseline tests' : `Round ${live.currentRound}/${live.maxRounds}`;
     switch (live.phase) {
