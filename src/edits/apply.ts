@@ -1,9 +1,9 @@
-import { diffArrays } from 'diff';
 import { PathError, errorMessage } from '../core/errors';
 import { contentHash } from '../core/hash';
 import type { FileChange } from '../core/model';
 import type { Workspace } from '../core/ports';
 import type { EditProblem } from '../core/session';
+import { diffLines } from './lineDiff';
 import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
 import { isCommentElision, isElision } from './normalize';
 import { guardPath } from './pathGuard';
@@ -270,7 +270,9 @@ class Applier {
     const eols: string[] = [];
     let oldIndex = 0;
     let newIndex = 0;
-    for (const change of diffArrays(text.lines, wanted.lines)) {
+    let keptLines = 0;
+    for (const change of diffLines(text.lines, wanted.lines)) {
+      if (!change.added && !change.removed) keptLines += change.count;
       for (let c = 0; c < change.count; c++) {
         if (change.removed) oldIndex++;
         else if (change.added) {
@@ -285,7 +287,6 @@ class Applier {
     }
     // A fenced snippet under a path heading reads like a whole file; writing it would
     // delete the rest. Refuse when most of a sizeable file would go.
-    const keptLines = countKept(text.lines, wanted.lines);
     if (text.lines.length >= 20 && wanted.lines.length < text.lines.length / 2 && keptLines < text.lines.length / 2) {
       return this.fail(
         op,
@@ -405,13 +406,6 @@ function occurrences(text: string, part: string): number[] {
   if (part === '') return found;
   for (let at = text.indexOf(part); at >= 0 && found.length < 20; at = text.indexOf(part, at + 1)) found.push(at);
   return found;
-}
-
-/** How many lines of `before` survive into `after` unchanged. */
-function countKept(before: readonly string[], after: readonly string[]): number {
-  let kept = 0;
-  for (const change of diffArrays([...before], [...after])) if (!change.added && !change.removed) kept += change.count;
-  return kept;
 }
 
 function sameText(a: TextFile, b: TextFile): boolean {

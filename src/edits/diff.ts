@@ -1,5 +1,6 @@
 import { structuredPatch } from 'diff';
 import type { FileChange, FileDiff, Hunk } from '../core/model';
+import { DIFF_TIMEOUT_MS } from './lineDiff';
 import { DecodeError, decodeFile, encodeFile, joinLines, type TextFile } from './text';
 
 // Diffs of file changes through jsdiff: a unified patch per file, +/- counts, hunks
@@ -35,6 +36,26 @@ function diffText(file: TextFile | undefined): string {
   return joinLines({ lines: file.lines, eols: file.eols.map((eol) => (eol === '' ? '' : '\n')) });
 }
 
+/** One hunk that replaces every line: the diff of a rewrite too big to align in time. */
+function wholeFileHunk(oldText: string, newText: string): { hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] }[] } {
+  const side = (text: string, sign: string) => {
+    if (text === '') return [];
+    const lines = text.split('\n');
+    const complete = lines[lines.length - 1] === '';
+    if (complete) lines.pop();
+    const out = lines.map((line) => sign + line);
+    if (!complete) out.push('\\ No newline at end of file');
+    return out;
+  };
+  const removed = side(oldText, '-');
+  const added = side(newText, '+');
+  const count = (lines: string[]) => lines.filter((line) => line[0] !== '\\').length;
+  const oldLines = count(removed);
+  const newLines = count(added);
+  if (oldLines === 0 && newLines === 0) return { hunks: [] };
+  return { hunks: [{ oldStart: 1, oldLines, newStart: 1, newLines, lines: [...removed, ...added] }] };
+}
+
 const statusOf = { create: 'added', modify: 'modified', delete: 'deleted', rename: 'renamed' } as const;
 
 export function diffChange(change: FileChange): FileDiff {
@@ -52,7 +73,9 @@ export function diffChange(change: FileChange): FileDiff {
     const patch = [...header, `Binary files ${oldName} and ${newName} differ`, ''].join('\n');
     return { path: change.path, ...(oldPath === undefined ? {} : { oldPath }), status, additions: 0, deletions: 0, patch, hunks: [], binary: true };
   }
-  const structured = structuredPatch(oldName, newName, diffText(before), diffText(after), undefined, undefined, { context: CONTEXT_LINES });
+  const oldText = diffText(before);
+  const newText = diffText(after);
+  const structured = structuredPatch(oldName, newName, oldText, newText, undefined, undefined, { context: CONTEXT_LINES, timeout: DIFF_TIMEOUT_MS }) ?? wholeFileHunk(oldText, newText);
   const seen = new Map<string, number>();
   let additions = 0;
   let deletions = 0;

@@ -1,5 +1,5 @@
-import { diffArrays } from 'diff';
 import { learnIndentModel, type IndentModel } from './indent';
+import { diffLines } from './lineDiff';
 import { asciify, hasFancy, indentOf, isBlank, isCommentElision, isElision, lineSimilarity, trimBoth, trimEnd, unicodeTrim } from './normalize';
 
 // The matcher: where in a file does a SEARCH block sit, and what lines take its place?
@@ -210,7 +210,7 @@ class Matcher {
     // Only the elision level reads `...` as "lines kept here"; elsewhere it is code (Python's Ellipsis).
     const searchMarkers = level === 'elision' ? elisionNumbers(search) : new Map<number, number>();
     const replaceMarkers = level === 'elision' ? elisionNumbers(replace) : new Map<number, number>();
-    const changes = diffArrays(
+    const changes = diffLines(
       search.map((line, j) => key(line, j, searchMarkers)),
       replace.map((line, k) => key(line, k, replaceMarkers)),
     );
@@ -400,7 +400,7 @@ class Matcher {
       pendingSearch = [];
       pendingFile = [];
     };
-    for (const change of diffArrays([...wanted], window)) {
+    for (const change of diffLines([...wanted], window)) {
       for (let c = 0; c < change.count; c++) {
         if (change.removed) pendingSearch.push(j++);
         else if (change.added) pendingFile.push(i++);

@@ -179,3 +179,12 @@ test('exact edits on untouched LF files (the byte-splice path) mix with matcher 
   const mixed = await run({ 'a.js': withBom }, sr('a.js', 'const a = 1;', 'const a = 10;') + sr('a.js', 'return a;', 'return a + 1;'));
   assert.equal(decode(mixed.changes[0]!.after!.slice(3)), body.replace('a = 1', 'a = 10').replace('return a;', 'return a + 1;'));
 });
+
+test('a whole-file rewrite of a big file is applied within the diff time bound', async () => {
+  const before = Array.from({ length: 6000 }, (_, i) => `old ${i}`).join('\r\n') + '\r\n';
+  const after = Array.from({ length: 6000 }, (_, i) => `new ${i}`).join('\n') + '\n';
+  const started = performance.now();
+  const result = await run({ 'big.txt': before }, `big.txt\n\`\`\`\n${after}\`\`\`\n`);
+  assert.ok(performance.now() - started < 10_000);
+  assert.equal(decode(result.changes[0]!.after), after.replace(/\n/g, '\r\n'));
+});

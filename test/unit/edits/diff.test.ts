@@ -69,3 +69,18 @@ test('unifiedPatch joins every file of a proposal', () => {
   assert.equal(unifiedPatch(changes), diffChanges(changes).map((d) => d.patch).join(''));
   assert.match(unifiedPatch(changes), /one\.ts[^]*two\.ts/);
 });
+
+test('a rewrite too big to align in time becomes one whole-file hunk, quickly', () => {
+  const before = Array.from({ length: 6000 }, (_, i) => `old line ${i}`).join('\n') + '\n';
+  const after = Array.from({ length: 6000 }, (_, i) => `new line ${i}`).join('\n');
+  const change = modify(before, after);
+  const started = performance.now();
+  const diff = diffChange(change);
+  assert.ok(performance.now() - started < 10_000);
+  assert.equal(diff.hunks.length, 1);
+  assert.equal(diff.additions, 6000);
+  assert.equal(diff.deletions, 6000);
+  assert.equal(diff.hunks[0]!.lines.at(-1), '\\ No newline at end of file');
+  assert.match(diff.patch, /^@@ -1,6000 \+1,6000 @@$/m);
+  assert.equal(keepHunks(change, [diff.hunks[0]!.id]), change);
+});
