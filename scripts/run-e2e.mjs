@@ -178,6 +178,18 @@ async function main() {
     await row.click();
   }
 
+  // Before any session: the Sessions view's welcome, and the walkthrough it links to.
+  await page.locator('.activitybar [aria-label^="Refine Loop"]').first().click();
+  const welcome = page.locator('.welcome-view-content', { hasText: 'No refinement sessions yet' });
+  await welcome.waitFor();
+  await welcome.locator('a', { hasText: 'Get Started' }).first().click();
+  await page.locator('.gettingStartedContainer', { hasText: 'Choose a model' }).first().waitFor();
+  await expectText(page.locator('.gettingStartedContainer'), 'Run a first loop on a file');
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(artifacts, 'walkthrough.png') });
+  await runCommand('View: Close All Editors');
+  log('walkthrough shown from the Sessions view');
+
   // Open src/cart.js (the scope: the active file).
   await page.keyboard.press('Control+P');
   await quickInputBox.waitFor();
@@ -287,8 +299,8 @@ async function main() {
   check(calls.length === 3, `the agent was called three times (got ${calls.length}: ${calls.join(', ')})`);
 
   // The Sessions view lists the session with its three rounds.
-  await page.locator('.activitybar [aria-label^="Refine Loop"]').first().click();
   const tree = page.locator('.pane', { hasText: 'Sessions' });
+  if (!(await tree.first().isVisible())) await page.locator('.activitybar [aria-label^="Refine Loop"]').first().click();
   const sessionRow = tree.locator('.monaco-list-row', { hasText: 'Make the cart tests pass' }).first();
   await sessionRow.waitFor();
   if ((await sessionRow.getAttribute('aria-expanded')) !== 'true') await sessionRow.click();
