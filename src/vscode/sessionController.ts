@@ -130,7 +130,11 @@ export class SessionController extends Disposable implements Reviewer {
           this.ended.fire(result);
           const summary = `Refine Loop: ${outcomeLabel(result.outcome)} after ${result.rounds} round${result.rounds === 1 ? '' : 's'}${result.reason ? `: ${result.reason}` : ''}.`;
           if (result.outcome === 'passed') void vscode.window.showInformationMessage(summary);
-          else void vscode.window.showWarningMessage(summary);
+          else {
+            void vscode.window.showWarningMessage(summary, 'Show Log').then((choice) => {
+              if (choice) this.log.show();
+            });
+          }
           return result;
         },
         (error: unknown) => {

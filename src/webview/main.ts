@@ -112,6 +112,8 @@ function outcomeBanner(current: PanelState): HTMLElement {
     h('strong', {}, good ? 'Passed' : outcomeText(outcome.outcome)),
     ` after ${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}`,
     outcome.reason ? `: ${outcome.reason}.` : '.',
+    !good && ' ',
+    !good && h('button', { className: 'link', id: 'show-log', onclick: () => post({ type: 'showLog' }) }, 'Show Log'),
   );
 }
 
