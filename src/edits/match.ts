@@ -35,6 +35,8 @@ const FUZZY_MARGIN = 0.05;
 /** Lines around a line-number hint that fuzzy matching looks at. */
 const HINT_WINDOW = 40;
 const MAX_CANDIDATES = 50;
+/** Character comparisons allowed when seeding fuzzy candidates without any equal line. */
+const SEED_BUDGET = 20_000_000;
 
 interface LineLevel {
   readonly name: MatchLevel;
@@ -359,10 +361,14 @@ class Matcher {
       // Nothing equal: seed from the lines most like SEARCH's first non-blank line.
       const j = wanted.findIndex((line) => line.length > 0);
       const seeds: [number, number][] = [];
-      for (let i = Math.max(0, low); i < Math.min(normFile.length, high, Math.max(0, low) + 20000); i++) {
+      // Bounded work: line similarity is quadratic in line length.
+      let budget = SEED_BUDGET;
+      const first = wanted[j]!;
+      for (let i = from; i < to && budget > 0; i++) {
         const line = normFile[i]!;
-        if (Math.abs(line.length - wanted[j]!.length) > wanted[j]!.length / 2) continue;
-        seeds.push([i - j, lineSimilarity(line, wanted[j]!)]);
+        if (Math.abs(line.length - first.length) > first.length / 2) continue;
+        budget -= Math.min(line.length, 300) * Math.min(first.length, 300);
+        seeds.push([i - j, lineSimilarity(line, first)]);
       }
       starts.push(...seeds.sort((a, b) => b[1] - a[1]).slice(0, 5));
     }

@@ -183,3 +183,12 @@ test('more rejection reasons: elision at an edge, a removed line that is gone, u
   assert.equal(tie.kind, 'ambiguous', JSON.stringify(tie));
   if (tie.kind === 'ambiguous') assert.deepEqual(tie.candidates.map((c) => [c.line, c.similarity]), [[1, 0.96], [7, 0.96]]);
 });
+
+test('looking for a SEARCH that is nowhere in a big file of long lines takes bounded time', () => {
+  const long = Array.from({ length: 20_000 }, (_, i) => `${'x'.repeat(150)} ${i} ${'y'.repeat(140)}`);
+  const started = performance.now();
+  const result = matchEdit(long, [`${'x'.repeat(150)} nowhere ${'z'.repeat(140)}`, `${'q'.repeat(290)}`], ['replacement']);
+  // Generous: bounded seeding takes well under a second; unbounded took minutes.
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(result.kind, 'missing');
+});
