@@ -382,6 +382,31 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
   });
 });
 
+describe('In the editor: an agent that fails', () => {
+  after(async () => {
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    for (const key of ['agent.provider', 'agent.command', 'test.command']) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('ends the session failed with the agent’s error, touching no file', async () => {
+    const api = await testingApi();
+    api.setLoop(undefined);
+    const before = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')));
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" -e "process.stderr.write('model offline'); process.exit(4)"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
+    await api.confirmed.add('node --test');
+    const result = await vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'anything', scope: 'none' });
+    assert.equal(result?.outcome, 'failed');
+    assert.match(result?.reason ?? '', /exit|4|model offline/);
+    assert.equal(decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js'))), before);
+    const live = api.controller.model.get(result!.sessionId);
+    assert.equal(live?.phase, 'ended');
+    assert.equal(live?.outcome, 'failed');
+  });
+});
+
 describe('In the editor: protected paths', () => {
   afterEach(async () => {
     const api = await testingApi();
