@@ -100,6 +100,20 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
     edits: [{ kind: 'replace', path: 'q.sql', search: '-- old comment\nselect 1;\n', replace: '-- new comment\nselect 1;\n' }],
   },
   {
+    name: 'the *** Begin Patch format: update with two chunks, move, add, delete',
+    reply:
+      'Here is the patch:\n\n*** Begin Patch\n*** Update File: src/a.py\n@@ def f():\n def f():\n-    return 1\n+    return 2\n@@\n x = 1\n-y = 2\n+y = 3\n\n*** Update File: src/old.py\n*** Move to: src/new.py\n@@\n-a\n+b\n*** End of File\n*** Add File: docs/n.md\n+# New\n+text\n*** Delete File: junk.txt\n*** End Patch\n\nDone.',
+    edits: [
+      { kind: 'replace', path: 'src/a.py', search: 'def f():\n    return 1\n', replace: 'def f():\n    return 2\n' },
+      { kind: 'replace', path: 'src/a.py', search: 'x = 1\ny = 2\n', replace: 'x = 1\ny = 3\n' },
+      { kind: 'rename', path: 'src/old.py', to: 'src/new.py' },
+      { kind: 'replace', path: 'src/new.py', search: 'a\n', replace: 'b\n' },
+      { kind: 'create', path: 'docs/n.md', content: '# New\ntext\n' },
+      { kind: 'delete', path: 'junk.txt' },
+    ],
+    prose: 'Here is the patch:\n\nDone.',
+  },
+  {
     name: 'whole-file fenced block headed by a path',
     reply: 'Here is the new file.\n\nsrc/config.json\n```json\n{ "a": 1 }\n```',
     edits: [{ kind: 'write', path: 'src/config.json', content: '{ "a": 1 }\n' }],
@@ -150,6 +164,7 @@ const problemSamples: { name: string; reply: string; problems: RegExp[]; edits?:
     reply: 'src/a.ts\n```ts\n<<<< SEARCH\nold\n=======\nnew\n>>>> REPLACE\n```',
     problems: [/Reply line 3 \('<<<< SEARCH'\) looks like an edit marker but is not part of a complete block/, /Reply line 7 \('>>>> REPLACE'\)/],
   },
+  { name: '*** Begin Patch without its end', reply: '*** Begin Patch\n*** Update File: a.ts\n@@\n-a\n+b\n', problems: [/has no '\*\*\* End Patch': the reply may have been cut off/] },
   { name: 'a diff header that names no file', reply: 'diff --git weird\n@@ -1 +1 @@\n-a\n+b\n', problems: [/Diff at reply line 1 names no file/] },
   { name: 'tool-call JSON that does not fit the schema', reply: '```json\n{"edits":[{"kind":"replace","path":"a.ts"}]}\n```', problems: [/does not fit its schema: edits\.0\.search/] },
 ];
