@@ -225,6 +225,7 @@ test('parsing 1 MB of adversarial input stays linear', () => {
     'a DELETE line of spaces': 'DELETE x' + ' '.repeat(1_000_000) + 'y',
     'a diff --git line of names': 'diff --git ' + 'a '.repeat(500_000),
     'a marker line of < signs inside a fence': '```\n' + '<'.repeat(1_000_000) + '\n',
+    'unterminated *** Begin Patch': '*** Begin Patch\n*** Update File: a\n'.repeat(30_000),
     'hunk bodies': ('--- a/x\n+++ b/x\n@@ -1 +1 @@\n' + '-a\n'.repeat(1000)).repeat(350),
   };
   for (const [name, input] of Object.entries(inputs)) {
