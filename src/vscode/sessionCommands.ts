@@ -178,7 +178,8 @@ export class SessionCommands extends Disposable {
       }
     }
     if (!file) throw new UsageError(`Round ${target.round} changed no file.`);
-    await controller.diffs.openDiff(target.sessionId, target.round, file);
+    if (!controller.diffs.paths(target.sessionId, target.round).includes(file)) throw new UsageError(`Round ${target.round} did not change ${file}.`);
+    await controller.diffs.openDiff(target.sessionId, target.round, file, { viewColumn: vscode.ViewColumn.One });
   }
 
   private async openAllChanges(node?: RoundNode): Promise<void> {

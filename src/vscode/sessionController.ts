@@ -307,7 +307,8 @@ export class SessionController extends Disposable implements Reviewer {
     const sessionId = this.currentSessionId;
     if (!sessionId) return undefined;
     const live = this.model.get(sessionId);
-    const round = [...(live?.rounds ?? [])].reverse().find((candidate) => this.diffs.hasRound(sessionId, candidate.round));
+    // A round reviewed here has its contents in memory; an applied one (auto mode) has them in the journal.
+    const round = [...(live?.rounds ?? [])].reverse().find((candidate) => this.diffs.hasRound(sessionId, candidate.round) || candidate.applied);
     return round ? { sessionId, round: round.round } : undefined;
   }
 
@@ -368,11 +369,9 @@ export class SessionController extends Disposable implements Reviewer {
         case 'openDiff': {
           const current = this.currentRound();
           if (!current) throw new UsageError('There is no round with a diff to open yet.');
-          if (message.path && !this.diffs.paths(current.sessionId, current.round).includes(message.path)) {
-            throw new UsageError(`Round ${current.round} did not change ${message.path}.`);
-          }
-          if (message.path) await this.diffs.openDiff(current.sessionId, current.round, message.path, { viewColumn: vscode.ViewColumn.One });
-          else await this.diffs.openAll(current.sessionId, current.round, this.running?.root ?? vscode.workspace.workspaceFolders![0]!.uri);
+          // Through the commands, which load a round's contents from the journal when needed.
+          if (message.path) await vscode.commands.executeCommand('refineLoop.openRoundDiff', { kind: 'file', sessionId: current.sessionId, round: current.round, path: message.path });
+          else await vscode.commands.executeCommand('refineLoop.openAllChanges', { kind: 'round', session: { sessionId: current.sessionId }, round: { round: current.round } });
           break;
         }
         case 'showLog':

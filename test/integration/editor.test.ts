@@ -331,6 +331,13 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
     await api.confirmed.add('node --test');
     const started = vscode.commands.executeCommand('refineLoop.start', { task: 'hunks', scope: 'none' });
     await waitFor('the review gate', () => api.controller.pending?.kind === 'review');
+    // The panel's file links open that file's diff, and only files of the round.
+    await closeEditors();
+    assert.equal(api.panel.handleMessage({ type: 'openDiff', path: 'src/math.js' }), true);
+    await waitFor('the diff from the panel link', () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.path === '/src/math.js'));
+    const errors = api.shownErrors.length;
+    api.panel.handleMessage({ type: 'openDiff', path: '../etc/passwd' });
+    await waitFor('the refusal', () => api.shownErrors.length > errors && api.shownErrors.at(-1)!.includes('did not change ../etc/passwd'));
     const hunkId = view.diffs[0]!.hunks[0]!.id;
     await api.controller.approve({ rejectedHunks: [{ path: 'src/math.js', hunkId, reason: 'not this one' }] });
     await waitFor('round 2', () => api.controller.pending?.kind === 'review' && api.controller.pending.view.round === 2);
