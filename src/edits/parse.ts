@@ -69,6 +69,8 @@ class ReplyParser {
   /** The fence each line sits in (its opening line), for knowing where a diff must end. */
   private readonly fenceOf: Int32Array;
   private lastPath: string | undefined;
+  /** `summary` fields of tool-call JSON in the text: part of the agent's explanation. */
+  private readonly summaries: string[] = [];
   private block = 0;
   private droppedProblems = 0;
 
@@ -462,6 +464,7 @@ class ReplyParser {
     const parsed = toolInput(input, firstBlock);
     this.block += Math.max(1, parsed.edits.length);
     this.edits.push(...parsed.edits);
+    if (parsed.summary) this.summaries.push(parsed.summary);
     for (const problem of parsed.problems) this.problem(problem);
     this.consume(start, Math.min(this.lines.length, end + 1));
     return end + 1;
@@ -480,9 +483,8 @@ class ReplyParser {
         for (let i = fence.open; i <= end; i++) keep[i] = false;
       }
     }
-    return this.lines
-      .filter((_, i) => keep[i])
-      .join('\n')
+    return [this.lines.filter((_, i) => keep[i]).join('\n'), ...this.summaries]
+      .join('\n\n')
       .replace(/\n{3,}/g, '\n\n')
       .trim();
   }

@@ -130,8 +130,9 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
   },
   {
     name: 'tool-call JSON written into the reply',
-    reply: '```json\n{"edits":[{"kind":"replace","path":"a.ts","search":"x","replace":"y","line":3}]}\n```',
+    reply: 'Swap it.\n```json\n{"summary":"x becomes y.","edits":[{"kind":"replace","path":"a.ts","search":"x","replace":"y","line":3}]}\n```',
     edits: [{ kind: 'replace', path: 'a.ts', search: 'x', replace: 'y', lineHint: 3 }],
+    prose: 'Swap it.\n\nx becomes y.',
   },
   {
     name: 'prose only: no edits and no problems; code snippets without a path are prose',
