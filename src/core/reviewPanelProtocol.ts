@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The review panel's messages, in both directions, as zod discriminated unions. The
 // host (src/vscode/reviewPanel.ts) and the browser code (src/webview/main.ts) both

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FileChange, FileDiff, TokenUsage } from './model';
 import { approvalModes } from './settings';
 import type { TestReport } from './testReport';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The one source of truth for `refineLoop.*` settings. `npm run sync:settings` writes
 // package.json's `contributes.configuration` from this schema, and a unit test fails

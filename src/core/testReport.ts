@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // One normalised shape for every test runner's result. Parsers in src/testing produce
 // it; the loop, the feedback builder, the store and the review panel read it.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ToolDefinition } from '../core/ports';
 
 // The edit tool offered to models with tool calling: the same edits as the text

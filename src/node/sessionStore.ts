@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionStore } from '../core/ports';
 import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../core/record';
 import { type StepHook, writeFileAtomic } from './atomicFile';
