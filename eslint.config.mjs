@@ -11,6 +11,11 @@ const noNode = {
   patterns: [{ group: ['node:*'], message: 'This layer is pure: no Node built-ins.' }],
 };
 const noVscode = { name: 'vscode', message: 'Only src/vscode (and the integration tests) may import vscode.' };
+// `import { z }` makes esbuild bundle all 64 of zod's locales (about 350 KB minified).
+const zodNamespace = {
+  selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+  message: "Write `import * as z from 'zod'`: the named `z` bundles every zod locale.",
+};
 // The pure layers (core, edits, the test-report parsers and the feedback builder) may use
 // one another, never the layers that touch processes, the network or the editor.
 const noImpureLayers = {
@@ -28,6 +33,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-imports': ['error', { paths: [noVscode] }],
+      'no-restricted-syntax': ['error', zodNamespace],
     },
   },
   {
