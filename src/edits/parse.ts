@@ -14,6 +14,8 @@ const dividerMarker = /^\s*={5,9}\s*$/;
 const replaceMarker = /^\s*>{5,9}\s*(?:REPLACE|UPDATED|NEW)?\s*:?\s*$/i;
 const fenceLine = /^\s{0,3}(`{3,}|~{3,})(.*)$/;
 const hunkHeader = /^@@+\s*(?:-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*)?@@+/;
+/** After a file header, models also separate hunks with `@@` alone or `@@ ... @@`. */
+const looseHunkHeader = /^@@(?:\s.*)?$/;
 const deleteLine = /^\s*(?:DELETE|DELETE FILE|REMOVE FILE)\s*:?\s+(\S.*?)\s*$/;
 const renameLine = /^\s*(?:RENAME|MOVE)\s*:?\s+(\S+)\s+(?:->|→|=>|TO)\s+(\S+)\s*$/;
 const strayMarker = /^\s*(?:<{3,}\s*(?:SEARCH|ORIGINAL)|>{3,}\s*(?:REPLACE|UPDATED))\b/i;
@@ -252,7 +254,7 @@ class ReplyParser {
     let i = start;
     for (; i < lines.length; i++) {
       const line = lines[i]!;
-      if (hunkHeader.test(line) || line.startsWith('diff --git ') || (line.startsWith('--- ') && lines[i + 1]?.startsWith('+++ '))) break;
+      if (line.startsWith('@@') || line.startsWith('diff --git ') || (line.startsWith('--- ') && lines[i + 1]?.startsWith('+++ '))) break;
       if (fenceLine.test(line) || searchMarker.test(line)) break;
       const first = line[0];
       if (line === '' || first === ' ' || first === '+' || first === '-' || first === '\\') body.push(line);
@@ -266,7 +268,7 @@ class ReplyParser {
 
   private skipHunks(start: number): number {
     let i = start;
-    while (i < this.lines.length && hunkHeader.test(this.lines[i]!)) {
+    while (i < this.lines.length && (hunkHeader.test(this.lines[i]!) || looseHunkHeader.test(this.lines[i]!))) {
       const { next } = this.hunkBody(i + 1);
       this.consume(i, next);
       i = next;
@@ -282,7 +284,7 @@ class ReplyParser {
     let createdFinalNewline = true;
     let first = true;
     while (i < lines.length) {
-      const header = hunkHeader.exec(lines[i]!);
+      const header = hunkHeader.exec(lines[i]!) ?? (lines[i]!.length <= MAX_COMMAND_LINE && looseHunkHeader.test(lines[i]!) ? ([lines[i]!] as RegExpExecArray) : null);
       if (!header) break;
       if (!first) block = ++this.block;
       first = false;

@@ -95,6 +95,14 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
     edits: [{ kind: 'replace', path: 'a.py', search: 'def f():\n    return 1\n', replace: 'def f():\n    return 2\n' }],
   },
   {
+    name: 'hunks separated by a bare @@ or @@ ... @@ after a file header',
+    reply: '```diff\n--- a/x.py\n+++ b/x.py\n@@ ... @@\n a = 1\n-b = 2\n+b = 3\n@@\n c = 1\n-d = 2\n+d = 4\n```',
+    edits: [
+      { kind: 'replace', path: 'x.py', search: 'a = 1\nb = 2\n', replace: 'a = 1\nb = 3\n', lineHint: undefined },
+      { kind: 'replace', path: 'x.py', search: 'c = 1\nd = 2\n', replace: 'c = 1\nd = 4\n' },
+    ],
+  },
+  {
     name: 'a "-- " SQL comment removed in a hunk is not a file header',
     reply: '```diff\n--- a/q.sql\n+++ b/q.sql\n@@ -1,2 +1,2 @@\n--- old comment\n+-- new comment\n select 1;\n```',
     edits: [{ kind: 'replace', path: 'q.sql', search: '-- old comment\nselect 1;\n', replace: '-- new comment\nselect 1;\n' }],
