@@ -532,7 +532,8 @@ function toolInput(input: unknown, firstBlock: number): { edits: EditOp[]; probl
 
 /** Parses an agent's reply text. Prose alone gives no edits and no problems. */
 export function parseReply(text: string): ParsedReply {
-  const lines = text.split(/\r\n|\r|\n/);
+  // A reply saved by an editor may start with a BOM; it is not part of the first line.
+  const lines = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/);
   return new ReplyParser(lines).parse();
 }
 

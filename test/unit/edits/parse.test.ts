@@ -14,8 +14,8 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
     prose: 'The sum was wrong.\n\nThat fixes it.',
   },
   {
-    name: 'CRLF reply, path in backticks, no fence',
-    reply: '`src/a.ts`\r\n<<<<<<< SEARCH\r\nold\r\n=======\r\nnew\r\n>>>>>>> REPLACE\r\n',
+    name: 'CRLF reply with a BOM, path in backticks, no fence',
+    reply: '\ufeff`src/a.ts`\r\n<<<<<<< SEARCH\r\nold\r\n=======\r\nnew\r\n>>>>>>> REPLACE\r\n',
     edits: [{ kind: 'replace', path: 'src/a.ts', search: 'old\n', replace: 'new\n' }],
     prose: '',
   },
