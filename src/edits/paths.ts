@@ -12,7 +12,7 @@ export function pathFromLine(line: string): string | undefined {
   text = text.replace(/^(?:\/\/+|--|;+|\/\*+|<!--)\s*(.*?)\s*(?:\*\/|-->)?$/, '$1');
   text = text.replace(/^(?:[-*]\s+)?(?:\*\*|__)?(?:file(?:name)?|path|in|update|edit|create|new file|modified)\s*:\s*/i, '');
   // "In `src/a.ts`:", "Update `src/a.ts`": a verb and a quoted path, nothing else.
-  text = text.replace(/^(?:in|update|edit|change|modify|create|fix)\s+(`[^`]+`):?$/i, '$1');
+  text = text.replace(/^(?:in|update|updated|edit|change|changed|modify|create|fix)\s+(`[^`]+`):?$/i, '$1');
   text = text.replace(/^(\*\*|__)(.*)\1:?$/, '$2').trim();
   text = text.replace(/^`([^`]+)`:?$/, '$1').trim();
   text = text.replace(/^(\*\*|__)(.*)\1$/, '$2').trim();

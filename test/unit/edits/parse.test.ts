@@ -123,8 +123,11 @@ const samples: { name: string; reply: string; edits: Expected[]; prose?: string;
   },
   {
     name: 'whole-file fenced block headed by a path',
-    reply: 'Here is the new file.\n\nsrc/config.json\n```json\n{ "a": 1 }\n```',
-    edits: [{ kind: 'write', path: 'src/config.json', content: '{ "a": 1 }\n' }],
+    reply: 'Here is the new file.\n\nsrc/config.json\n```json\n{ "a": 1 }\n```\n\nUpdated `src/b.json`:\n```json\n{}\n```',
+    edits: [
+      { kind: 'write', path: 'src/config.json', content: '{ "a": 1 }\n' },
+      { kind: 'write', path: 'src/b.json', content: '{}\n' },
+    ],
     prose: 'Here is the new file.',
   },
   {
