@@ -187,7 +187,7 @@ class Applier {
     const added = blockLines(replace).length;
     text.raw = raw.slice(0, at) + replace + raw.slice(at + search.length);
     if (state.byteEdit === undefined) {
-      const start = (text.bom ? 3 : 0) + utf8Length(raw, 0, at);
+      const start = (text.bom ? 3 : 0) + (text.ascii ? at : utf8Length(raw, 0, at));
       state.byteEdit = { start, end: start + utf8Length(search, 0, search.length), insert: replace };
     } else {
       state.byteEdit = 'several';

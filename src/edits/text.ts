@@ -46,7 +46,7 @@ export function decodeFile(bytes: Uint8Array): TextFile {
     }
   }
   if (encoding === 'utf-8' && text.includes('\u0000')) throw new DecodeError('contains NUL bytes (a binary file?), so it cannot be edited as text');
-  if (!text.includes('\r')) return new LfTextFile(encoding, offset > 0, text);
+  if (!text.includes('\r')) return new LfTextFile(encoding, offset > 0, text, encoding === 'utf-8' && bytes.length - offset === text.length);
   const { lines, eols } = splitLines(text);
   return { encoding, bom: offset > 0, lines, eols, eol: dominantEol(eols), hasCr: true };
 }
@@ -65,6 +65,8 @@ export class LfTextFile implements TextFile {
     readonly encoding: Encoding,
     readonly bom: boolean,
     private text: string | undefined,
+    /** One byte per character in the original (pure ASCII): byte offsets are character offsets. */
+    readonly ascii = false,
   ) {}
 
   /** The whole text, while no one has used the lines (which may be changed in place). */
