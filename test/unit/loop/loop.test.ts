@@ -324,6 +324,17 @@ test('an unusable reply writes nothing and its problems go back to the agent', a
   assert.equal((await s.store.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
 });
 
+test('a reply with one readable block and one cut off proposes nothing: all or nothing, the problems go back', async () => {
+  const cutOff = `${FIX_TOTAL}\nsrc/cart.js\n<<<<<<< SEARCH\n  return price * percent;\n=======\n  return price * (1 - percent`;
+  const s = setUp({ replies: [cutOff, BOTH], reviews: [approve], afters: [decide({ kind: 'stopKeep' })], settings: { maxRounds: 2 } });
+  const result = await s.run();
+  assert.equal(s.reviewer.reviews.length, 1, 'the half-readable reply of round 1 was not put to review');
+  assert.equal((await s.store.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
+  assert.match(prompt(s.agent, 1), /Nothing of this reply was applied/);
+  assert.equal(result.outcome, 'passed');
+  assert.match(s.workspace.get('src/cart.js')!, /sum \+ item\.price/);
+});
+
 test('failed: an agent error ends the session as failed with its message', async () => {
   const s = setUp({ replies: [new AgentError('The model server refused the key.', 'agent.unauthorized')] });
   const result = await s.run();
