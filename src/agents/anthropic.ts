@@ -1,9 +1,7 @@
 import { AgentError } from '../core/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
-import { callController, malformedError, postJson, readEvents, type Call } from './http';
-import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS } from './limits';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../core/ports';
+import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
-import { checkReply } from './replyCheck';
 
 // `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
 // of named events: message_start, content_block_start / _delta / _stop per text or
@@ -14,17 +12,7 @@ export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
 
-export interface AnthropicAgentOptions {
-  readonly baseUrl?: string;
-  readonly model?: string;
-  readonly apiKey?: string;
-  readonly timeoutMs: number;
-  readonly retries?: number;
-  readonly retryBaseMs?: number;
-  readonly maxReplyBytes?: number;
-  readonly maxOutputTokens?: number;
-  readonly log?: Logger;
-}
+export type AnthropicAgentOptions = HttpAgentOptions;
 
 interface StreamEvent {
   type?: string;
@@ -45,7 +33,7 @@ interface Block {
 }
 
 export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
-  const baseUrl = (options.baseUrl?.trim() || DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = baseUrlOf(options, DEFAULT_ANTHROPIC_BASE_URL);
   const model = options.model?.trim() ?? '';
   const component = 'agent.anthropic';
 
@@ -61,21 +49,14 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
     }
     const progress = throttleProgress(onProgress);
     const { controller, timedOut, dispose } = callController(signal, options.timeoutMs);
-    const call: Call = {
+    const call = httpCall(options, signal, {
       where: `the Anthropic API at ${baseUrl}`,
       component,
       model,
       hadApiKey: true,
       keyHint: 'REFINE_LOOP_API_KEY or ANTHROPIC_API_KEY',
       unreachableHint: 'Check the network connection and any proxy, and the base URL if you set one (refineLoop.agent.baseUrl, --base-url).',
-      signal,
-      deadline: Date.now() + options.timeoutMs,
-      timeoutMs: options.timeoutMs,
-      retries: options.retries ?? DEFAULT_RETRIES,
-      retryBaseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
-      maxReplyBytes: options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
-      log: options.log,
-    };
+    });
     try {
       const body: Record<string, unknown> = {
         model,
@@ -155,17 +136,9 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       }
       if (stopReason === 'max_tokens') options.log?.warn(component, `${model} stopped at max_tokens; the reply may be cut short`);
       options.log?.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), stop ${stopReason ?? 'unknown'}`);
-      checkReply(text, toolCalls, `${model} at ${baseUrl}`);
-      return {
-        kind: 'text',
-        text,
-        model,
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        usage: { inputTokens, outputTokens },
-      };
+      return textReply(text, toolCalls, model, baseUrl, { inputTokens, outputTokens });
     } finally {
       dispose();
-      if (!controller.signal.aborted) controller.abort();
     }
   }
 

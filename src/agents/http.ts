@@ -1,6 +1,8 @@
 import { AgentError, CancelledError } from '../core/errors';
-import type { Logger } from '../core/ports';
-import { backoffMs, formatBytes, formatSeconds } from './limits';
+import type { TokenUsage } from '../core/model';
+import type { AgentReply, Logger, ToolCall } from '../core/ports';
+import { backoffMs, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, formatBytes, formatSeconds } from './limits';
+import { checkReply } from './replyCheck';
 import { SseParser, type ServerSentEvent } from './sse';
 
 // What the HTTP providers share: one POST with bounded retries (429, 5xx, connection
@@ -26,7 +28,51 @@ export interface Call {
   readonly log?: Logger;
 }
 
-/** An AbortController for one call: aborted by the caller's signal or by the deadline. */
+/** The options of both HTTP providers (anthropic, openai-compatible). */
+export interface HttpAgentOptions {
+  readonly baseUrl?: string;
+  readonly model?: string;
+  readonly apiKey?: string;
+  readonly timeoutMs: number;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  readonly maxReplyBytes?: number;
+  readonly maxOutputTokens?: number;
+  readonly log?: Logger;
+}
+
+/** The base URL without trailing slashes, or the provider's default when none is set. */
+export function baseUrlOf(options: HttpAgentOptions, fallback: string): string {
+  return (options.baseUrl?.trim() || fallback).replace(/\/+$/, '');
+}
+
+/** The Call of one propose(): the provider's own words, the limits from the options (or their defaults). */
+export function httpCall(options: HttpAgentOptions, signal: AbortSignal, who: Pick<Call, 'where' | 'component' | 'model' | 'hadApiKey' | 'keyHint' | 'unreachableHint'>): Call {
+  return {
+    ...who,
+    signal,
+    deadline: Date.now() + options.timeoutMs,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries ?? DEFAULT_RETRIES,
+    retryBaseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+    maxReplyBytes: options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+    log: options.log,
+  };
+}
+
+/** A streamed reply as the loop gets it, once checked to hold an edit; usage only when the server reported it. */
+export function textReply(text: string, toolCalls: readonly ToolCall[], model: string, baseUrl: string, usage: TokenUsage | undefined): AgentReply {
+  checkReply(text, toolCalls, `${model} at ${baseUrl}`);
+  return {
+    kind: 'text',
+    text,
+    model,
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    ...(usage ? { usage } : {}),
+  };
+}
+
+/** An AbortController for one call: aborted by the caller's signal or by the deadline, and by dispose() so nothing of the call outlives it. */
 export function callController(signal: AbortSignal, timeoutMs: number): { controller: AbortController; timedOut: () => boolean; dispose: () => void } {
   const controller = new AbortController();
   let timedOut = false;
@@ -43,6 +89,7 @@ export function callController(signal: AbortSignal, timeoutMs: number): { contro
     dispose: () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      if (!controller.signal.aborted) controller.abort();
     },
   };
 }

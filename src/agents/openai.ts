@@ -1,9 +1,7 @@
 import { AgentError } from '../core/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
-import { callController, malformedError, postJson, readEvents, readJsonBody, type Call } from './http';
-import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS } from './limits';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../core/ports';
+import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, readJsonBody, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
-import { checkReply } from './replyCheck';
 
 // `openai-compatible`: POST {baseUrl}/chat/completions with `stream: true` (server-sent
 // events of `chat.completion.chunk` objects, ended by `data: [DONE]`). Ollama, vLLM,
@@ -11,17 +9,7 @@ import { checkReply } from './replyCheck';
 
 export const DEFAULT_OPENAI_BASE_URL = 'http://localhost:11434/v1';
 
-export interface OpenAiAgentOptions {
-  readonly baseUrl?: string;
-  readonly model?: string;
-  readonly apiKey?: string;
-  readonly timeoutMs: number;
-  readonly retries?: number;
-  readonly retryBaseMs?: number;
-  readonly maxReplyBytes?: number;
-  readonly maxOutputTokens?: number;
-  readonly log?: Logger;
-}
+export type OpenAiAgentOptions = HttpAgentOptions;
 
 interface ChunkDelta {
   content?: string | null;
@@ -58,7 +46,7 @@ function modelsSentence(ids: string[] | undefined): string {
 }
 
 export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
-  const baseUrl = (options.baseUrl?.trim() || DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = baseUrlOf(options, DEFAULT_OPENAI_BASE_URL);
   const model = options.model?.trim() ?? '';
   const component = 'agent.openai';
 
@@ -72,21 +60,14 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
     }
     const progress = throttleProgress(onProgress);
     const { controller, timedOut, dispose } = callController(signal, options.timeoutMs);
-    const call: Call = {
+    const call = httpCall(options, signal, {
       where: `the openai-compatible server at ${baseUrl}`,
       component,
       model,
       hadApiKey: Boolean(options.apiKey),
       keyHint: 'REFINE_LOOP_API_KEY or OPENAI_API_KEY',
       unreachableHint: 'Is the server running, and is the base URL right (refineLoop.agent.baseUrl, --base-url)? For a local Ollama, start it with `ollama serve`.',
-      signal,
-      deadline: Date.now() + options.timeoutMs,
-      timeoutMs: options.timeoutMs,
-      retries: options.retries ?? DEFAULT_RETRIES,
-      retryBaseMs: options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
-      maxReplyBytes: options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
-      log: options.log,
-    };
+    });
     try {
       const body: Record<string, unknown> = {
         model,
@@ -178,17 +159,9 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       }
       if (finishReason === 'length') options.log?.warn(component, `${model} stopped at its output limit; the reply may be cut short`);
       options.log?.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), finish ${finishReason ?? 'unknown'}`);
-      checkReply(text, toolCalls, `${model} at ${baseUrl}`);
-      return {
-        kind: 'text',
-        text,
-        model,
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        ...(usage ? { usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } } : {}),
-      };
+      return textReply(text, toolCalls, model, baseUrl, usage ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } : undefined);
     } finally {
       dispose();
-      if (!controller.signal.aborted) controller.abort();
     }
   }
 

@@ -1,11 +1,11 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ANTHROPIC_VERSION } from '../../../src/agents/anthropic';
 import { createAgent } from '../../../src/agents/index';
 import { EDIT_TOOL_NAME } from '../../../src/edits/toolCall';
-import { recordingLogger, sampleRequest } from './helpers';
+import { httpTestAgent, recordingLogger, sampleRequest } from './helpers';
 import { EDIT_REPLY, faultSuite } from './httpFaults';
-import { LoopbackServer, sendJson, writeEvents, type Handler } from './loopbackServer';
+import { sendJson, serveInSuite, writeEvents } from './loopbackServer';
 
 // The anthropic provider against a loopback server that speaks the Messages API
 // streaming protocol: named events from message_start to message_stop.
@@ -26,18 +26,7 @@ function framesWithoutEnd(parts: readonly string[]): string[] {
 
 const ending = [event('content_block_stop', { index: 0 }), event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 77 } }), event('message_stop', {})];
 
-const makeAgent = (baseUrl: string, options: { timeoutMs?: number; retries?: number; log?: ReturnType<typeof recordingLogger>; apiKey?: string } = {}) =>
-  createAgent({
-    provider: 'anthropic',
-    baseUrl,
-    model: 'test-model',
-    apiKey: options.apiKey ?? 'sk-ant-test',
-    root: '/',
-    timeoutMs: options.timeoutMs ?? 10_000,
-    retries: options.retries ?? 3,
-    retryBaseMs: 5,
-    log: options.log,
-  });
+const makeAgent = httpTestAgent('anthropic', '', 'sk-ant-test');
 
 faultSuite({
   name: 'anthropic',
@@ -50,15 +39,7 @@ faultSuite({
 });
 
 describe('anthropic: the protocol', () => {
-  const servers: LoopbackServer[] = [];
-  after(async () => {
-    for (const server of servers) await server.close();
-  });
-  async function serve(handler: Handler): Promise<LoopbackServer> {
-    const server = await LoopbackServer.start(handler);
-    servers.push(server);
-    return server;
-  }
+  const serve = serveInSuite();
 
   it('sends the key, the version, the system text apart from the messages, and reports usage', async () => {
     const server = await serve((_request, response) => writeEvents(response, [...framesWithoutEnd(EDIT_REPLY), ...ending]));

@@ -6,7 +6,7 @@ import { AgentError, CancelledError } from '../../../src/core/errors';
 import { sha256Hex } from '../../../src/core/hash';
 import type { AgentProgress } from '../../../src/core/ports';
 import { createAgent } from '../../../src/agents/index';
-import { alive, fixture, recordingLogger, sampleRequest, tempDir, waitFor } from './helpers';
+import { alive, failure, fixture, recordingLogger, sampleRequest, tempDir, waitFor } from './helpers';
 
 // The command provider against real child processes: scripted agents in
 // test/fixtures/agents, run through /bin/sh in their own process group.
@@ -29,16 +29,6 @@ function workspace(): string {
   mkdirSync(path.join(dir, '.git'));
   writeFileSync(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AgentError | CancelledError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AgentError || error instanceof CancelledError, `an AgentError or CancelledError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
 }
 
 describe('command provider, reply mode', () => {
@@ -85,7 +75,7 @@ describe('command provider, reply mode', () => {
 
   it('fails with the exit code and the end of stderr when the program exits non-zero', async () => {
     const agent = createAgent({ provider: 'command', command: 'echo "model backend unavailable" >&2; exit 3', root: workspace(), timeoutMs: 10_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.commandFailed');
     assert.match(error.message, /exited with code 3/);
     assert.match(error.message, /model backend unavailable/);
@@ -98,7 +88,7 @@ describe('command provider, reply mode', () => {
     const pidFile = path.join(dir, 'pids.json');
     const agent = createAgent({ provider: 'command', command: `${node} ${JSON.stringify(fixture('hang-agent.mjs'))} ${JSON.stringify(pidFile)}`, root: workspace(), timeoutMs: 3000 });
     const started = Date.now();
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.timeout');
     assert.match(error.message, /did not finish within 3 s and was stopped with its process group/);
     // The program ignores SIGTERM: SIGKILL follows 2 s later.
@@ -117,7 +107,7 @@ describe('command provider, reply mode', () => {
     const pending = agent.propose(sampleRequest(), controller.signal, (event) => {
       if (event.kind === 'text') controller.abort();
     });
-    const error = await rejection(pending);
+    const error = await failure(pending);
     assert.ok(error instanceof CancelledError);
     const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as number[];
     assert.ok(await waitFor(() => pids.every((pid) => !alive(pid)), 3000));
@@ -125,14 +115,14 @@ describe('command provider, reply mode', () => {
 
   it('rejects an empty reply', async () => {
     const agent = createAgent({ provider: 'command', command: 'true', root: workspace(), timeoutMs: 10_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.emptyReply');
     assert.match(error.message, /The agent command `true` returned an empty reply/);
   });
 
   it('rejects a reply without edits, quoting its start', async () => {
     const agent = createAgent({ provider: 'command', command: 'echo "I looked at it and the code seems fine to me."', root: workspace(), timeoutMs: 10_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.noEdits');
     assert.match(error.message, /replied without any edits .* It began: "I looked at it and the code seems fine to me\."/);
   });
@@ -140,7 +130,7 @@ describe('command provider, reply mode', () => {
   it('stops a program whose reply passes the size cap (a 10 MB reply)', async () => {
     const command = `${node} -e "process.stdout.write('x'.repeat(10 * 1024 * 1024))"`;
     const agent = createAgent({ provider: 'command', command, root: workspace(), timeoutMs: 20_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.replyTooLarge');
     assert.match(error.message, /more than 4\.0 MB/);
   });
@@ -193,7 +183,7 @@ describe('command provider, worktree mode', () => {
 
   it('fails when the program changed nothing', async () => {
     const agent = createAgent({ provider: 'command', command: 'echo "nothing to do"', commandMode: 'worktree', root: workspace(), timeoutMs: 10_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.noEdits');
     assert.match(error.message, /changed no file in its copy/);
   });
@@ -208,7 +198,7 @@ describe('command provider, worktree mode', () => {
       timeoutMs: 20_000,
       env: { ...process.env, ALSO_EDIT_REAL: path.join(root, 'src', 'math.js') },
     });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.workspaceChanged');
     assert.match(error.message, /src\/math\.js changed in the workspace while the agent command worked/);
   });
@@ -219,7 +209,7 @@ describe('command provider, worktree mode', () => {
     const record = path.join(dir, 'workdir');
     const command = `printf %s "$REFINE_LOOP_WORKDIR" > ${JSON.stringify(record)}; echo edited > src/math.js; exit 1`;
     const agent = createAgent({ provider: 'command', command, commandMode: 'worktree', root: workspace(), timeoutMs: 10_000 });
-    const error = await rejection(agent.propose(sampleRequest(), new AbortController().signal));
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.commandFailed');
     assert.equal(existsSync(readFileSync(record, 'utf8')), false);
   });

@@ -1,11 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as assert from 'node:assert/strict';
+import { createAgent } from '../../../src/agents/index';
+import { AgentError, CancelledError } from '../../../src/core/errors';
 import { buildPrompt } from '../../../src/core/prompt';
-import type { AgentRequest, Logger } from '../../../src/core/ports';
+import type { Agent, AgentRequest, Logger } from '../../../src/core/ports';
 
 // Shared by the agent tests: the repo's fixture folder, temp dirs, a real request built
-// by the prompt builder, and a logger that remembers what it was told.
+// by the prompt builder, a logger that remembers what it was told, and an HTTP provider
+// set up for a loopback server.
 
 /** The repo root: found upwards from this file (out/…) or, for private builds elsewhere, the cwd. */
 export function repoRoot(): string {
@@ -71,4 +75,38 @@ export async function waitFor(condition: () => boolean, timeoutMs: number): Prom
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return condition();
+}
+
+/** The error a call failed with: an AgentError or CancelledError, else the test fails. */
+export async function failure(promise: Promise<unknown>): Promise<AgentError | CancelledError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof AgentError || error instanceof CancelledError, `an AgentError or CancelledError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+export interface HttpTestOptions {
+  timeoutMs?: number;
+  retries?: number;
+  log?: RecordingLogger;
+  apiKey?: string;
+}
+
+/** makeAgent of an HTTP provider's tests: model `test-model`, short retry delays; `path` is appended to the server's URL. */
+export function httpTestAgent(provider: 'anthropic' | 'openai-compatible', path: string, defaultApiKey?: string): (baseUrl: string, options?: HttpTestOptions) => Agent {
+  return (baseUrl, options = {}) =>
+    createAgent({
+      provider,
+      baseUrl: `${baseUrl}${path}`,
+      model: 'test-model',
+      apiKey: options.apiKey ?? defaultApiKey,
+      root: '/',
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: options.retries ?? 3,
+      retryBaseMs: 5,
+      log: options.log,
+    });
 }

@@ -1,9 +1,9 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { AgentError, CancelledError } from '../../../src/core/errors';
+import { CancelledError } from '../../../src/core/errors';
 import type { Agent, AgentProgress } from '../../../src/core/ports';
-import { recordingLogger, sampleRequest, waitFor } from './helpers';
-import { LoopbackServer, sendJson, tick, writeEvents, writeHuge, type Handler } from './loopbackServer';
+import { failure, recordingLogger, sampleRequest, waitFor, type HttpTestOptions } from './helpers';
+import { LoopbackServer, sendJson, serveInSuite, tick, writeEvents, writeHuge } from './loopbackServer';
 
 // The faults every HTTP provider must turn into a specific AgentError, each injected
 // by a real loopback server that otherwise speaks the provider's protocol.
@@ -12,7 +12,7 @@ export interface Protocol {
   readonly name: string;
   /** The request path the provider must call, e.g. `/v1/chat/completions`. */
   readonly path: string;
-  readonly makeAgent: (baseUrl: string, options?: { timeoutMs?: number; retries?: number; log?: ReturnType<typeof recordingLogger>; apiKey?: string }) => Agent;
+  readonly makeAgent: (baseUrl: string, options?: HttpTestOptions) => Agent;
   /** A whole, valid stream whose reply text is the parts joined. */
   readonly frames: (parts: readonly string[]) => string[];
   /** The same stream without its end-of-reply event. */
@@ -24,27 +24,9 @@ export interface Protocol {
 
 export const EDIT_REPLY = ['Fixing the sign.\n\nsrc/math.js\n<<<<<<< SEARCH\n', '  return a - b;\n=======\n', '  return a + b;\n>>>>>>> REPLACE\n'];
 
-async function failure(promise: Promise<unknown>): Promise<AgentError | CancelledError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AgentError || error instanceof CancelledError, `an AgentError or CancelledError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
-
 export function faultSuite(protocol: Protocol): void {
   describe(`${protocol.name}: faults, each against a loopback server`, () => {
-    const servers: LoopbackServer[] = [];
-    after(async () => {
-      for (const server of servers) await server.close();
-    });
-    async function serve(handler: Handler): Promise<LoopbackServer> {
-      const server = await LoopbackServer.start(handler);
-      servers.push(server);
-      return server;
-    }
+    const serve = serveInSuite();
     const propose = (agent: Agent, signal = new AbortController().signal, onProgress?: (event: AgentProgress) => void) => agent.propose(sampleRequest(), signal, onProgress);
 
     it('streams a reply in parts and reports progress', async () => {

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
 
 // A real HTTP server on 127.0.0.1 (port 0) whose answers each test scripts: the
 // model servers of the provider tests. It records every request it got.
@@ -57,6 +58,19 @@ export class LoopbackServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** `serve(handler)` for one describe block: each server it starts is closed after the block. */
+export function serveInSuite(): (handler: Handler) => Promise<LoopbackServer> {
+  const servers: LoopbackServer[] = [];
+  after(async () => {
+    for (const server of servers) await server.close();
+  });
+  return async (handler) => {
+    const server = await LoopbackServer.start(handler);
+    servers.push(server);
+    return server;
+  };
 }
 
 /** Lets the event loop turn, so consecutive writes leave as separate TCP chunks. */

@@ -1,10 +1,10 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createAgent } from '../../../src/agents/index';
 import { EDIT_TOOL_NAME } from '../../../src/edits/toolCall';
-import { recordingLogger, sampleRequest } from './helpers';
+import { httpTestAgent, recordingLogger, sampleRequest } from './helpers';
 import { EDIT_REPLY, faultSuite } from './httpFaults';
-import { LoopbackServer, sendJson, writeEvents, type Handler } from './loopbackServer';
+import { sendJson, serveInSuite, writeEvents } from './loopbackServer';
 
 // The openai-compatible provider against a loopback server that speaks the chat
 // completions streaming protocol: `data: {chat.completion.chunk}` frames, then `data: [DONE]`.
@@ -17,18 +17,7 @@ function framesWithoutEnd(parts: readonly string[]): string[] {
   return [chunk({ role: 'assistant', content: '' }), ...parts.map((part) => chunk({ content: part }))];
 }
 
-const makeAgent = (baseUrl: string, options: { timeoutMs?: number; retries?: number; log?: ReturnType<typeof recordingLogger>; apiKey?: string } = {}) =>
-  createAgent({
-    provider: 'openai-compatible',
-    baseUrl: `${baseUrl}/v1`,
-    model: 'test-model',
-    apiKey: options.apiKey,
-    root: '/',
-    timeoutMs: options.timeoutMs ?? 10_000,
-    retries: options.retries ?? 3,
-    retryBaseMs: 5,
-    log: options.log,
-  });
+const makeAgent = httpTestAgent('openai-compatible', '/v1');
 
 faultSuite({
   name: 'openai-compatible',
@@ -41,15 +30,7 @@ faultSuite({
 });
 
 describe('openai-compatible: the protocol', () => {
-  const servers: LoopbackServer[] = [];
-  after(async () => {
-    for (const server of servers) await server.close();
-  });
-  async function serve(handler: Handler): Promise<LoopbackServer> {
-    const server = await LoopbackServer.start(handler);
-    servers.push(server);
-    return server;
-  }
+  const serve = serveInSuite();
   const full = (parts: readonly string[]) => [...framesWithoutEnd(parts), chunk({}, 'stop'), usageChunk, 'data: [DONE]\n\n'];
 
   it('sends the system text, the messages, the model and the key, and reports usage', async () => {
