@@ -9,11 +9,11 @@
 // this script starts are always ended.
 //
 // Usage: node scripts/run-e2e.mjs [--headed] [--keep]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromiumArgs, chromiumPath, codeServerEntry } from './vscode-host-paths.mjs';
+import { OFFLINE_GALLERY, TEST_HOST_FLAGS, cleanupOnExit, ensureProvisioned, killGroup, launchChromium, makeHostDirs, spawnCodeServer, waitForUrl, workbenchUrl } from './vscode-host.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const headed = process.argv.includes('--headed');
@@ -26,93 +26,20 @@ function log(message) {
   process.stderr.write(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
 }
 
-const cleanups = [];
-let cleaning = false;
-async function cleanup() {
-  if (cleaning) return;
-  cleaning = true;
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log(`cleanup: ${error.message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
-function killGroup(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    const done = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-      resolvePromise();
-    }, 3000);
-    child.once('exit', () => {
-      clearTimeout(done);
-      resolvePromise();
-    });
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      clearTimeout(done);
-      resolvePromise();
-    }
-  });
-}
-
-function startCodeServer(folder, userDataDir, extensionsDir, env) {
-  const child = spawn(
-    process.execPath,
-    [codeServerEntry(), '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, folder],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  cleanups.push(() => killGroup(child));
-  return new Promise((resolvePromise, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`code-server did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
-    const onData = (chunk) => {
-      output += chunk.toString();
-      const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`code-server exited early (${code ?? signal}):\n${output.slice(-2000)}`));
-    });
-  });
-}
+const { add: addCleanup, cleanup } = cleanupOnExit(log);
 
 function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
 }
 
 async function main() {
-  if (!existsSync(codeServerEntry())) {
-    const result = spawnSync(process.execPath, [join(root, 'scripts', 'provision-vscode-host.mjs')], { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error('provisioning the VS Code test host failed');
-  }
+  ensureProvisioned();
   if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'dist', 'webview.js'))) throw new Error('build first: npm run build');
-  const { chromium } = await import('playwright-core');
 
   rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), 'refine-loop-e2e-'));
-  if (!keep) cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+  if (!keep) addCleanup(() => rmSync(scratch, { recursive: true, force: true }));
   const workspace = join(scratch, 'demo');
   cpSync(join(root, 'demo'), workspace, { recursive: true, filter: (source) => !source.includes('node_modules') });
   const agentLog = join(scratch, 'agent-calls.log');
@@ -132,35 +59,30 @@ async function main() {
     ),
   );
   const originalCart = readFileSync(join(workspace, 'src', 'cart.js'), 'utf8');
-  const userDataDir = join(scratch, 'user-data');
-  const extensionsDir = join(scratch, 'extensions');
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(
-    join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'window.commandCenter': false }, null, 2),
-  );
+  const { userDataDir, extensionsDir } = makeHostDirs(scratch, { 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'window.commandCenter': false });
   const env = {
     ...process.env,
-    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
+    EXTENSIONS_GALLERY: OFFLINE_GALLERY,
     REFINE_LOOP_E2E_LOG: agentLog,
   };
-  const url = await startCodeServer(workspace, userDataDir, extensionsDir, env);
+  const server = spawnCodeServer({ folder: workspace, userDataDir, extensionsDir, env, flags: TEST_HOST_FLAGS });
+  addCleanup(() => killGroup(server));
+  const url = await waitForUrl(server);
   const host = new URL(url).host;
   log(`code-server at ${url}, workspace ${workspace}`);
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: !headed });
-  cleanups.push(() => browser.close());
+  const browser = await launchChromium({ headless: !headed });
+  addCleanup(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
-  cleanups.push(async () => {
+  addCleanup(async () => {
     // Runs before the browser closes: keep a picture of where a failure happened.
     if (process.exitCode) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => undefined);
   });
 
   const payload = [['extensionDevelopmentPath', `vscode-remote://${host}${root}`], ['skipWelcome', 'true']];
-  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.goto(workbenchUrl(url, workspace, payload));
   await page.locator('.monaco-workbench').waitFor();
   await page.locator('.statusbar').waitFor();
   log('workbench ready');

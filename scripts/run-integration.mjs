@@ -6,12 +6,11 @@
 // starts are always ended: on success, failure, timeout and Ctrl+C.
 //
 // Usage: node scripts/run-integration.mjs [--results FILE] [--timeout SECONDS] [--workspace DIR] [--grep PATTERN]
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { join, resolve } from 'node:path';
-import { chromiumArgs, chromiumPath, codeServerEntry } from './vscode-host-paths.mjs';
+import { OFFLINE_GALLERY, TEST_HOST_FLAGS, cleanupOnExit, ensureProvisioned, killGroup, launchChromium, makeHostDirs, spawnCodeServer, waitForUrl, workbenchUrl } from './vscode-host.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = parseArgs(process.argv.slice(2));
@@ -36,133 +35,37 @@ function log(message) {
   process.stderr.write(`[integration] ${message}\n`);
 }
 
-const cleanups = [];
-let cleaning = false;
-async function cleanup() {
-  if (cleaning) return;
-  cleaning = true;
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log(`cleanup: ${error.message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
-function ensureProvisioned() {
-  if (existsSync(codeServerEntry())) return;
-  log('VS Code test host not provisioned yet: provisioning (one time)');
-  const result = spawnSync(process.execPath, [join(root, 'scripts', 'provision-vscode-host.mjs')], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('provisioning the VS Code test host failed (see above)');
-}
-
-/** Starts code-server in its own process group and resolves with its base URL. */
-function startCodeServer(folder, userDataDir, extensionsDir, env) {
-  const child = spawn(
-    process.execPath,
-    [
-      codeServerEntry(),
-      '--auth', 'none',
-      '--bind-addr', '127.0.0.1:0',
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      folder,
-    ],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  cleanups.push(() => killGroup(child, 'code-server'));
-  return new Promise((resolvePromise, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`code-server did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
-    const onData = (chunk) => {
-      output += chunk.toString();
-      const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: match[1] });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`code-server exited early (${code ?? signal}):\n${output.slice(-2000)}`));
-    });
-  });
-}
-
-function killGroup(child, name) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    const done = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      resolvePromise();
-    }, 3000);
-    child.once('exit', () => {
-      clearTimeout(done);
-      resolvePromise();
-    });
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      clearTimeout(done);
-      resolvePromise();
-    }
-    log(`stopped ${name}`);
-  });
-}
+const { add: addCleanup, cleanup } = cleanupOnExit(log);
 
 async function main() {
-  ensureProvisioned();
+  ensureProvisioned(log);
   if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'out', 'test', 'integration', 'index.js'))) {
     throw new Error('build first: npm run build && npm run compile-tests');
   }
-  const { chromium } = await import('playwright-core');
 
   const scratch = mkdtempSync(join(tmpdir(), 'refine-loop-it-'));
-  cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+  addCleanup(() => rmSync(scratch, { recursive: true, force: true }));
   const workspace = join(scratch, 'workspace');
   cpSync(resolve(args.workspace ?? join(root, 'test', 'fixtures', 'integration-workspace')), workspace, { recursive: true });
-  const userDataDir = join(scratch, 'user-data');
-  const extensionsDir = join(scratch, 'extensions');
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(
-    join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none' }, null, 2),
-  );
+  const { userDataDir, extensionsDir } = makeHostDirs(scratch);
   mkdirSync(join(resultsFile, '..'), { recursive: true });
   rmSync(resultsFile, { force: true });
 
   const env = {
     ...process.env,
-    // No extension gallery: the host must not reach for the internet.
-    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/resource' }),
+    EXTENSIONS_GALLERY: OFFLINE_GALLERY,
     REFINE_LOOP_TEST_RESULTS: resultsFile,
     REFINE_LOOP_TEST_WORKSPACE: workspace,
     ...(args.grep ? { REFINE_LOOP_TEST_GREP: args.grep } : {}),
   };
-  const { url } = await startCodeServer(workspace, userDataDir, extensionsDir, env);
+  const server = spawnCodeServer({ folder: workspace, userDataDir, extensionsDir, env, flags: TEST_HOST_FLAGS });
+  addCleanup(() => killGroup(server, () => log('stopped code-server')));
+  const url = await waitForUrl(server);
   const host = new URL(url).host;
   log(`code-server at ${url}`);
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
-  cleanups.push(async () => {
+  const browser = await launchChromium();
+  addCleanup(async () => {
     await browser.close();
     log('stopped browser');
   });
@@ -183,8 +86,7 @@ async function main() {
     ['extensionTestsPath', `vscode-remote://${host}${join(root, 'out', 'test', 'integration', 'index.js')}`],
     ['skipWelcome', 'true'],
   ];
-  const target = `${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  await page.goto(target);
+  await page.goto(workbenchUrl(url, workspace, payload));
 
   const timedOut = new Promise((resolvePromise) => setTimeout(() => resolvePromise('timeout'), timeoutMs).unref());
   const code = await Promise.race([exited, timedOut]);

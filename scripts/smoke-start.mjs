@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromiumArgs, chromiumPath } from './vscode-host-paths.mjs';
+import { launchChromium, signalGroup } from './vscode-host.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'refine-loop-start-'));
@@ -29,8 +29,7 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const url = readFileSync(urlFile, 'utf8');
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(url);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -50,11 +49,7 @@ try {
   console.log('start smoke: 0 passed, 1 failed');
 } finally {
   await browser?.close();
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
+  signalGroup(server);
   rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(code);

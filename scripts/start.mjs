@@ -3,10 +3,11 @@
 // demo workspace. Desktop VS Code (`code` on PATH) gets --extensionDevelopmentPath;
 // otherwise code-server serves it on 127.0.0.1 and this prints the URL to open.
 // Only Node built-ins before the install step, so it works on a fresh clone.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { codeServerEntry, hostCacheDir } from './vscode-host-paths.mjs';
+import { LISTENING, signalGroup, spawnCodeServer, workbenchUrl } from './vscode-host.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const demo = join(root, 'demo');
@@ -60,31 +61,16 @@ const workspace = join(state, 'demo');
 if (!existsSync(workspace)) cpSync(demo, workspace, { recursive: true });
 
 const port = process.env.PORT ?? '0';
-const server = spawn(
-  process.execPath,
-  [
-    codeServerEntry(),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-    workspace,
-  ],
-  {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }) },
-  },
-);
+const server = spawnCodeServer({
+  folder: workspace,
+  userDataDir,
+  extensionsDir,
+  bindAddr: `127.0.0.1:${port}`,
+  env: { ...process.env, EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }) },
+});
 
 function stop() {
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
+  signalGroup(server);
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => (stop(), process.exit(0)));
 process.on('exit', stop);
@@ -92,11 +78,11 @@ process.on('exit', stop);
 let buffered = '';
 const onOutput = (chunk) => {
   buffered += chunk.toString();
-  const match = /HTTP server listening on (http:\/\/127\.0\.0\.1:(\d+))\//.exec(buffered);
+  const match = LISTENING.exec(buffered);
   if (!match) return;
   const host = `127.0.0.1:${match[2]}`;
   const payload = [['extensionDevelopmentPath', `vscode-remote://${host}${root}`], ['skipWelcome', 'true']];
-  const url = `${match[1]}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = workbenchUrl(match[1], workspace, payload);
   process.stdout.write(`\nRefine Loop is running in code-server on the demo workspace (${workspace}).\nOpen:\n\n  ${url}\n\nPress Ctrl+C to stop.\n`);
   if (process.env.REFINE_LOOP_URL_FILE) writeFileSync(process.env.REFINE_LOOP_URL_FILE, url);
   server.stdout.off('data', onOutput);
