@@ -14,7 +14,7 @@ import { parseSettings } from '../core/settings';
 import { summarize } from '../core/testReport';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
-import { createFileSessionStore } from '../node/sessionStore';
+import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
 import { detectTestCommand } from '../testing/detect';
 import { createTestRunner } from '../testing/runner';
 import type { CliIo } from './main';
@@ -266,7 +266,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   };
   const workspace = createFileWorkspace(root);
   const storeFolder = options.store ? resolve(io.cwd, options.store) : join(root, '.refine-loop');
-  const store = createFileSessionStore(storeFolder);
+  const history = createFileSessionHistory(storeFolder);
+  const journal = createFileJournal(storeFolder);
   // The store is the tool's, not the project's: keep it out of git.
   await mkdir(storeFolder, { recursive: true });
   await writeFile(join(storeFolder, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
@@ -285,11 +286,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   try {
     // An apply a crash interrupted comes first: its files are half old, half new.
-    for (const entry of await pendingJournals(store)) {
+    for (const entry of await pendingJournals(journal)) {
       say(`\nAn interrupted apply was found: round ${entry.round} of session ${entry.sessionId} (${entry.files.map((f) => f.path).join(', ')}).\n`);
       const answer = (await ask('r restore the files as they were before / f finish applying it / l leave it: '))?.trim();
       if (answer === 'r' || answer === 'f') {
-        const done = await recoverEntry(entry, answer === 'r' ? 'restore' : 'rollForward', { workspace, store, reviewer, log });
+        const done = await recoverEntry(entry, answer === 'r' ? 'restore' : 'rollForward', { workspace, journal, reviewer, log });
         await workspace.sweepTemps(entry.files.map((f) => f.path));
         say(`${answer === 'r' ? 'restored' : 'finished'}: ${done.written.join(', ') || 'nothing needed writing'}\n`);
       }
@@ -311,11 +312,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     let result;
     try {
-      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, store, clock: systemClock, log, emit }, settings, controller.signal);
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
     } finally {
       process.off('SIGINT', onSignal);
     }
-    const record = await store.load(result.sessionId);
+    const record = await history.load(result.sessionId);
     const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;
     if (options.report) await writeFile(resolve(io.cwd, options.report), report);
     io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);
@@ -351,21 +352,21 @@ function storeArgs(args: string[], io: CliIo, positionals: number, extra: { json
   }
   if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}.\n\n${sessionsUsage}`);
   const root = resolve(io.cwd, parsed.values.root ?? '.');
-  const store = createFileSessionStore(parsed.values.store ? resolve(io.cwd, parsed.values.store) : join(root, '.refine-loop'));
-  return { root, store, positionals: parsed.positionals, json: (parsed.values as { json?: boolean }).json === true };
+  const folder = parsed.values.store ? resolve(io.cwd, parsed.values.store) : join(root, '.refine-loop');
+  return { root, history: createFileSessionHistory(folder), journal: createFileJournal(folder), positionals: parsed.positionals, json: (parsed.values as { json?: boolean }).json === true };
 }
 
 export async function sessions(args: string[], io: CliIo): Promise<number> {
-  const { store } = storeArgs(args, io, 0);
-  const list = await store.list();
+  const { history } = storeArgs(args, io, 0);
+  const list = await history.list();
   if (list.length === 0) io.stderr('no sessions\n');
   for (const s of list) io.stdout(`${s.sessionId}  ${new Date(s.startedAt).toISOString()}  ${s.rounds} round(s)  ${s.outcome ?? 'unfinished'}  ${s.task.split('\n')[0]}\n`);
   return 0;
 }
 
 export async function report(args: string[], io: CliIo): Promise<number> {
-  const { store, positionals, json } = storeArgs(args, io, 1, { json: true });
-  const record = await store.load(positionals[0]!);
+  const { history, positionals, json } = storeArgs(args, io, 1, { json: true });
+  const record = await history.load(positionals[0]!);
   if (!record) {
     io.stderr(`refine-loop report: no session '${positionals[0]}'\n`);
     return 1;
@@ -375,10 +376,10 @@ export async function report(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function restore(args: string[], io: CliIo): Promise<number> {
-  const { root, store, positionals } = storeArgs(args, io, 2);
+  const { root, history, journal, positionals } = storeArgs(args, io, 2);
   const [sessionId, roundText] = positionals as [string, string];
   if (!/^\d+$/.test(roundText) || Number(roundText) < 1) throw new UsageError(`ROUND '${roundText}' is not a round number.`);
-  if (!(await store.load(sessionId)) && (await store.listJournals({ sessionId })).length === 0) {
+  if (!(await history.load(sessionId)) && (await journal.list({ sessionId })).length === 0) {
     io.stderr(`refine-loop restore: no session '${sessionId}'\n`);
     return 1;
   }
@@ -387,7 +388,7 @@ export async function restore(args: string[], io: CliIo): Promise<number> {
   try {
     const reviewer = terminalReviewer((question) => answers.ask(question, say), say);
     const log: Logger = { info: () => undefined, warn: (c, m) => say(`[${c}] warning: ${m}\n`), error: (c, m) => say(`[${c}] error: ${m}\n`) };
-    const result = await restoreCheckpoint(sessionId, Number(roundText), { workspace: createFileWorkspace(root), store, reviewer, log });
+    const result = await restoreCheckpoint(sessionId, Number(roundText), { workspace: createFileWorkspace(root), history, journal, reviewer, log });
     if (result.rounds.length === 0) {
       io.stdout(`nothing to restore: no applied round ${roundText} or later in ${sessionId}\n`);
       return 1;

@@ -1,6 +1,6 @@
 import { contentHash } from './hash';
 import type { FileChange } from './model';
-import type { FileWrite, Logger, Reviewer, SessionStore, Workspace } from './ports';
+import type { FileWrite, Journal, Logger, Reviewer, SessionHistory, Workspace } from './ports';
 import type { FileImages, JournalEntry } from './record';
 import { CancelledError, RefineError, errorMessage } from './errors';
 
@@ -10,7 +10,9 @@ import { CancelledError, RefineError, errorMessage } from './errors';
 // idempotent: a file already in the wanted state is left alone, a file in neither
 // state belongs to the person and is only overwritten when they say so.
 
-export type CheckpointPorts = { readonly workspace: Workspace; readonly store: SessionStore; readonly reviewer: Reviewer; readonly log: Logger };
+export type CheckpointPorts = { readonly workspace: Workspace; readonly history: SessionHistory; readonly journal: Journal; readonly reviewer: Reviewer; readonly log: Logger };
+/** Recovering an interrupted apply reads and writes only the journal, never the history. */
+export type RecoveryPorts = Omit<CheckpointPorts, 'history'>;
 
 export interface RestoreResult {
   /** Rounds undone, newest first. */
@@ -53,11 +55,11 @@ export async function applyJournaled(
   sessionId: string,
   round: number,
   files: readonly FileImages[],
-  ports: Pick<CheckpointPorts, 'workspace' | 'store'>,
+  ports: Pick<CheckpointPorts, 'workspace' | 'journal'>,
   now: number,
 ): Promise<ApplyResult> {
   const pending: JournalEntry = { sessionId, round, createdAt: now, state: 'pending', files };
-  await ports.store.writeJournal(pending);
+  await ports.journal.write(pending);
   const result = await ports.workspace.commit(files.map((file) => ({ path: file.path, expectedHash: file.beforeHash, content: file.after ?? null }))).catch((error: unknown) => {
     // The journal stays pending: every file is in its old or its new state, and recovery can finish or undo it.
     throw new RefineError(
@@ -67,11 +69,11 @@ export async function applyJournaled(
     );
   });
   if (!result.ok) {
-    await ports.store.writeJournal({ ...pending, state: 'abandoned' });
+    await ports.journal.write({ ...pending, state: 'abandoned' });
     return { ok: false, conflicts: result.conflicts.map((conflict) => conflict.path) };
   }
   const committed: JournalEntry = { ...pending, state: 'committed' };
-  await ports.store.writeJournal(committed);
+  await ports.journal.write(committed);
   return { ok: true, entry: committed };
 }
 
@@ -79,7 +81,7 @@ export async function applyJournaled(
  * Moves the files of `entry` to one side (`before`: undo, `after`: redo). Files already
  * there are skipped; files changed since are put to the reviewer.
  */
-async function moveFiles(entry: JournalEntry, to: 'before' | 'after', ports: CheckpointPorts, signal: AbortSignal): Promise<{ written: string[]; kept: string[] }> {
+async function moveFiles(entry: JournalEntry, to: 'before' | 'after', ports: RecoveryPorts, signal: AbortSignal): Promise<{ written: string[]; kept: string[] }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const writes: FileWrite[] = [];
     const written: string[] = [];
@@ -116,7 +118,7 @@ export async function restoreCheckpoint(
   ports: CheckpointPorts,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<RestoreResult> {
-  const entries = (await ports.store.listJournals({ sessionId, states: ['committed', 'pending'] }))
+  const entries = (await ports.journal.list({ sessionId, states: ['committed', 'pending'] }))
     .filter((entry) => entry.round >= round)
     .sort((a, b) => b.round - a.round);
   const restored = new Set<string>();
@@ -125,22 +127,22 @@ export async function restoreCheckpoint(
     const moved = await moveFiles(entry, 'before', ports, signal);
     moved.written.forEach((path) => restored.add(path));
     moved.kept.forEach((path) => kept.add(path));
-    await ports.store.writeJournal({ ...entry, state: 'reverted' });
+    await ports.journal.write({ ...entry, state: 'reverted' });
     ports.log.info('checkpoints', `restored round ${entry.round} of ${sessionId}: ${moved.written.length} written, ${moved.kept.length} kept`);
   }
   const rounds = entries.map((entry) => entry.round);
   // The history says so too, for whoever lists the session later.
-  const record = rounds.length > 0 ? await ports.store.load(sessionId) : undefined;
+  const record = rounds.length > 0 ? await ports.history.load(sessionId) : undefined;
   if (record) {
     for (const round of record.rounds) if (rounds.includes(round.round)) round.reverted = true;
-    await ports.store.save(record);
+    await ports.history.save(record);
   }
   return { rounds, restored: [...restored], kept: [...kept] };
 }
 
 /** Journal entries whose apply was interrupted (a crash between intent and commit). */
-export async function pendingJournals(store: SessionStore, sessionId?: string): Promise<JournalEntry[]> {
-  return store.listJournals({ sessionId, states: ['pending'] });
+export async function pendingJournals(journal: Journal, sessionId?: string): Promise<JournalEntry[]> {
+  return journal.list({ sessionId, states: ['pending'] });
 }
 
 export type RecoveryChoice = 'restore' | 'rollForward' | 'leave';
@@ -149,23 +151,23 @@ export type RecoveryChoice = 'restore' | 'rollForward' | 'leave';
 export async function recoverEntry(
   entry: JournalEntry,
   choice: Exclude<RecoveryChoice, 'leave'>,
-  ports: CheckpointPorts,
+  ports: RecoveryPorts,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<{ written: string[]; kept: string[] }> {
   const moved = await moveFiles(entry, choice === 'restore' ? 'before' : 'after', ports, signal);
-  await ports.store.writeJournal({ ...entry, state: choice === 'restore' ? 'reverted' : 'committed' });
+  await ports.journal.write({ ...entry, state: choice === 'restore' ? 'reverted' : 'committed' });
   ports.log.info('checkpoints', `recovered round ${entry.round} of ${entry.sessionId} (${choice}): ${moved.written.join(', ') || 'nothing to write'}`);
   return moved;
 }
 
 /** At start-up: every interrupted apply, offered to `choose`; returns what was done. */
 export async function recoverJournal(
-  ports: CheckpointPorts,
+  ports: RecoveryPorts,
   choose: (entry: JournalEntry) => Promise<RecoveryChoice>,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<{ entry: JournalEntry; choice: RecoveryChoice; written: string[]; kept: string[] }[]> {
   const done = [];
-  for (const entry of await pendingJournals(ports.store)) {
+  for (const entry of await pendingJournals(ports.journal)) {
     const choice = await choose(entry);
     if (choice === 'leave') done.push({ entry, choice, written: [], kept: [] });
     else done.push({ entry, choice, ...(await recoverEntry(entry, choice, ports, signal)) });

@@ -21,7 +21,7 @@ export interface SessionResult {
 
 export async function runSession(task: SessionTask, ports: SessionPorts, settings: Settings, signal: AbortSignal): Promise<SessionResult> {
   // A session's history and checkpoints are never overwritten by another run.
-  if (task.sessionId !== undefined && (await ports.store.load(task.sessionId))) {
+  if (task.sessionId !== undefined && (await ports.history.load(task.sessionId))) {
     throw new RefineError(`Session ${task.sessionId} exists already: start a new session (its checkpoints stay restorable).`, 'session.exists');
   }
   const run = new SessionRun(task, ports, settings);

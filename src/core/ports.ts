@@ -113,22 +113,23 @@ export interface Reviewer {
   resolveConflict(conflict: ConflictView, signal: AbortSignal): Promise<ConflictChoice>;
 }
 
-// ---------------------------------------------------------------- Session store
+// ---------------------------------------------------------------- Session history, journal
 
-/**
- * Sessions (history as patches and summaries) and the journal (pre- and post-images of
- * each round, which is also the round's checkpoint). Adapters validate what they load.
- */
-export interface SessionStore {
+/** Sessions: their history as patches and summaries. Adapters validate what they load. */
+export interface SessionHistory {
   list(): Promise<SessionSummary[]>;
   load(sessionId: string): Promise<SessionRecord | undefined>;
   /** Writes the whole record atomically (replacing the last one). */
   save(record: SessionRecord): Promise<void>;
-  /** Writes (or replaces) the journal entry of `entry.sessionId` / `entry.round`, durably, before it returns. */
-  writeJournal(entry: JournalEntry): Promise<void>;
-  readJournal(sessionId: string, round: number): Promise<JournalEntry | undefined>;
+}
+
+/** The pre- and post-images of each round, which are also the round's checkpoint. Adapters validate what they read. */
+export interface Journal {
+  /** Writes (or replaces) the entry of `entry.sessionId` / `entry.round`, durably, before it returns. */
+  write(entry: JournalEntry): Promise<void>;
+  read(sessionId: string, round: number): Promise<JournalEntry | undefined>;
   /** Entries of one session, or of all sessions; optionally only those in the given states. Oldest round first. */
-  listJournals(filter?: { readonly sessionId?: string; readonly states?: readonly JournalState[] }): Promise<JournalEntry[]>;
+  list(filter?: { readonly sessionId?: string; readonly states?: readonly JournalState[] }): Promise<JournalEntry[]>;
 }
 
 // ---------------------------------------------------------------- Clock, log

@@ -5,7 +5,7 @@ import { errorMessage } from './errors';
 import { protectedAmong } from './glob';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
 import type { FileChange, FileDiff } from './model';
-import type { Agent, Clock, EventSink, Logger, Reviewer, SessionStore, TestRunner, Workspace } from './ports';
+import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from './ports';
 import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
 import type { RoundRecord, SessionRecord, TestResultRecord } from './record';
 import { rebaseChange, resolveApproval } from './review';
@@ -30,7 +30,8 @@ export interface SessionPorts {
   readonly tests: TestRunner;
   readonly workspace: Workspace;
   readonly reviewer: Reviewer;
-  readonly store: SessionStore;
+  readonly history: SessionHistory;
+  readonly journal: Journal;
   readonly clock: Clock;
   readonly log: Logger;
   readonly emit: EventSink;
@@ -115,7 +116,7 @@ export class SessionRun {
   }
 
   private async save(): Promise<void> {
-    await this.ports.store.save(this.record);
+    await this.ports.history.save(this.record);
   }
 
   private latest(): { report: TestReport; feedback: string } | undefined {

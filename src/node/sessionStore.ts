@@ -1,12 +1,12 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import type { SessionStore } from '../core/ports';
+import type { Journal, SessionHistory } from '../core/ports';
 import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../core/record';
 import { type StepHook, writeFileAtomic } from './atomicFile';
 
-// The session store as JSON files under one folder (the CLI uses `<root>/.refine-loop/`,
-// the editor its storage folder):
+// The session history and the journal as JSON files under one folder (the CLI uses
+// `<root>/.refine-loop/`, the editor its storage folder); two adapters share it:
 //   sessions/<id>/session.json          the history: rounds as patches and summaries
 //   sessions/<id>/journal/<round>.json   pre- and post-images of one round (base64)
 // Every file is written atomically and checked with zod when read back.
@@ -36,8 +36,8 @@ function checkId(sessionId: string): string {
   return sessionId;
 }
 
-export interface FileSessionStoreOptions {
-  /** Crash injection in tests: called between the steps of a journal write. */
+export interface FileStoreOptions {
+  /** Crash injection in tests: called between the steps of a file write. */
   readonly onStep?: StepHook;
 }
 
@@ -57,18 +57,19 @@ async function entries(folder: string): Promise<string[]> {
   });
 }
 
-export function createFileSessionStore(folder: string, options: FileSessionStoreOptions = {}): SessionStore & { readonly folder: string } {
-  const sessionsFolder = join(folder, 'sessions');
-  const sessionFolder = (sessionId: string) => join(sessionsFolder, checkId(sessionId));
-  const journalPath = (sessionId: string, round: number) => join(sessionFolder(sessionId), 'journal', `${round}.json`);
+function sessionFolder(folder: string, sessionId: string): string {
+  return join(folder, 'sessions', checkId(sessionId));
+}
 
-  async function write(path: string, value: unknown, label: string): Promise<void> {
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'), options.onStep && ((step) => options.onStep!(`${label} ${step}`)));
-  }
+async function writeJson(path: string, value: unknown, label: string, options: FileStoreOptions): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'), options.onStep && ((step) => options.onStep!(`${label} ${step}`)));
+}
 
+/** `sessions/<id>/session.json` under `folder`. */
+export function createFileSessionHistory(folder: string, options: FileStoreOptions = {}): SessionHistory {
   async function load(sessionId: string): Promise<SessionRecord | undefined> {
-    const path = join(sessionFolder(sessionId), 'session.json');
+    const path = join(sessionFolder(folder, sessionId), 'session.json');
     const raw = await readJson(path);
     if (raw === undefined) return undefined;
     const parsed = sessionRecordSchema.safeParse(raw);
@@ -76,21 +77,10 @@ export function createFileSessionStore(folder: string, options: FileSessionStore
     return parsed.data;
   }
 
-  async function readJournal(sessionId: string, round: number): Promise<JournalEntry | undefined> {
-    const path = journalPath(sessionId, round);
-    const raw = await readJson(path);
-    if (raw === undefined) return undefined;
-    const parsed = journalFileSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${path} is not a journal entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const files: FileImages[] = parsed.data.files.map((file) => ({ ...file, before: fromBase64(file.before), after: fromBase64(file.after) }));
-    return { ...parsed.data, files };
-  }
-
   return {
-    folder,
     async list(): Promise<SessionSummary[]> {
       const summaries: SessionSummary[] = [];
-      for (const name of await entries(sessionsFolder)) {
+      for (const name of await entries(join(folder, 'sessions'))) {
         if (!SAFE_ID.test(name)) continue;
         const record = await load(name).catch(() => undefined);
         if (!record) continue;
@@ -108,22 +98,40 @@ export function createFileSessionStore(folder: string, options: FileSessionStore
     load,
     async save(record) {
       const checked = sessionRecordSchema.parse(record);
-      await write(join(sessionFolder(checked.sessionId), 'session.json'), checked, 'session');
+      await writeJson(join(sessionFolder(folder, checked.sessionId), 'session.json'), checked, 'session', options);
     },
-    async writeJournal(entry) {
+  };
+}
+
+/** `sessions/<id>/journal/<round>.json` under `folder`. */
+export function createFileJournal(folder: string, options: FileStoreOptions = {}): Journal {
+  const journalPath = (sessionId: string, round: number) => join(sessionFolder(folder, sessionId), 'journal', `${round}.json`);
+
+  async function read(sessionId: string, round: number): Promise<JournalEntry | undefined> {
+    const path = journalPath(sessionId, round);
+    const raw = await readJson(path);
+    if (raw === undefined) return undefined;
+    const parsed = journalFileSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${path} is not a journal entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const files: FileImages[] = parsed.data.files.map((file) => ({ ...file, before: fromBase64(file.before), after: fromBase64(file.after) }));
+    return { ...parsed.data, files };
+  }
+
+  return {
+    async write(entry) {
       const files = entry.files.map((file) => ({ ...file, before: toBase64(file.before), after: toBase64(file.after) }));
       const value = journalFileSchema.parse({ version: 1, sessionId: entry.sessionId, round: entry.round, createdAt: entry.createdAt, state: entry.state, files });
-      await write(journalPath(entry.sessionId, entry.round), value, `journal ${entry.state}`);
+      await writeJson(journalPath(entry.sessionId, entry.round), value, `journal ${entry.state}`, options);
     },
-    readJournal,
-    async listJournals(filter = {}) {
-      const ids = filter.sessionId !== undefined ? [checkId(filter.sessionId)] : (await entries(sessionsFolder)).filter((name) => SAFE_ID.test(name));
+    read,
+    async list(filter = {}) {
+      const ids = filter.sessionId !== undefined ? [checkId(filter.sessionId)] : (await entries(join(folder, 'sessions'))).filter((name) => SAFE_ID.test(name));
       const found: JournalEntry[] = [];
       for (const sessionId of ids) {
-        for (const name of await entries(join(sessionFolder(sessionId), 'journal'))) {
+        for (const name of await entries(join(sessionFolder(folder, sessionId), 'journal'))) {
           const match = /^(\d+)\.json$/.exec(name);
           if (!match) continue;
-          const entry = await readJournal(sessionId, Number(match[1]));
+          const entry = await read(sessionId, Number(match[1]));
           if (entry && (!filter.states || filter.states.includes(entry.state))) found.push(entry);
         }
       }

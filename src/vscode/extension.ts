@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { exportReport, runSession } from '../core/loop';
-import type { SessionStore } from '../core/ports';
-import { createFileSessionStore } from '../node/sessionStore';
+import type { Journal, SessionHistory } from '../core/ports';
+import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
 import { detectTestCommand } from '../testing/detect';
 import { createTestRunner } from '../testing/runner';
 import { registerCommand, shownErrors } from './commands';
@@ -29,7 +29,8 @@ export interface TestingApi {
   readonly shownErrors: readonly string[];
   /** Replaces the loop and providers (undefined: the real ones). */
   setLoop(loop: LoopApi | undefined): void;
-  store(): SessionStore;
+  history(): SessionHistory;
+  journal(): Journal;
   /** The start-up journal recovery, with the question answered by the test. */
   recoverJournals(ask: RecoveryQuestion): Promise<number>;
 }
@@ -43,14 +44,18 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const trust = new TrustGate(log);
   const diffs = new DiffDocuments(log);
   const panel = new ReviewPanel(context.extensionUri, log);
-  let store: SessionStore | undefined;
-  const getStore = (): SessionStore => (store ??= createFileSessionStore((context.storageUri ?? context.globalStorageUri).fsPath));
-  const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getStore().load(sessionId));
+  // Both live in the extension's storage folder, made when first needed.
+  const storeFolder = () => (context.storageUri ?? context.globalStorageUri).fsPath;
+  let history: SessionHistory | undefined;
+  let journal: Journal | undefined;
+  const getHistory = (): SessionHistory => (history ??= createFileSessionHistory(storeFolder()));
+  const getJournal = (): Journal => (journal ??= createFileJournal(storeFolder()));
+  const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getHistory().load(sessionId));
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),
       isRunning: (sessionId) => controller.isRunning && controller.currentSessionId === sessionId,
-      store: () => getStore(),
+      history: () => getHistory(),
     },
     log,
   );
@@ -58,10 +63,10 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
-  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, store: getStore, loop: () => loopOverride ?? realLoop });
+  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: () => loopOverride ?? realLoop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
-  void offerJournalRecovery(getStore(), controller, log, () => trust.isTrusted);
+  void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
   if (context.extensionMode === vscode.ExtensionMode.Production) return {};
@@ -77,8 +82,9 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       setLoop: (loop) => {
         loopOverride = loop;
       },
-      store: getStore,
-      recoverJournals: (ask) => offerJournalRecovery(getStore(), controller, log, () => trust.isTrusted, ask),
+      history: getHistory,
+      journal: getJournal,
+      recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted, ask),
     },
   };
 }

@@ -1,36 +1,13 @@
 // What the editor needs from the loop (src/core/loop.ts) and the providers, as types the
-// wiring in extension.ts fills in. Kept structural so the editor's own parts build and
-// test on their own.
-import type { Agent, Clock, EventSink, Logger, Reviewer, SessionStore, TestRunner, Workspace } from '../core/ports';
-import type { ScopeFile } from '../core/prompt';
+// wiring in extension.ts fills in. The session types are the loop's own (type-only
+// imports), so the two cannot drift apart; the editor's own parts still build and test
+// without the loop's code.
+import type { SessionPorts, SessionResult, SessionTask } from '../core/loop';
+import type { Agent, Logger, TestRunner } from '../core/ports';
 import type { SessionRecord } from '../core/record';
-import type { Outcome } from '../core/session';
 import type { Settings } from '../core/settings';
 
-export interface SessionTask {
-  readonly task: string;
-  readonly scope: readonly ScopeFile[];
-  readonly sessionId?: string;
-  readonly baseline?: boolean;
-}
-
-export interface SessionPorts {
-  readonly agent: Agent;
-  readonly tests: TestRunner;
-  readonly workspace: Workspace;
-  readonly reviewer: Reviewer;
-  readonly store: SessionStore;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly emit: EventSink;
-}
-
-export interface SessionResult {
-  readonly sessionId: string;
-  readonly outcome: Outcome;
-  readonly rounds: number;
-  readonly reason: string;
-}
+export type { SessionPorts, SessionResult, SessionTask } from '../core/loop';
 
 export interface TestCommandGuess {
   readonly command: string;

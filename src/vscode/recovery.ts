@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { pendingJournals, recoverEntry } from '../core/checkpoints';
 import { errorMessage } from '../core/errors';
-import type { Reviewer, SessionStore } from '../core/ports';
+import type { Journal, Reviewer } from '../core/ports';
 import type { JournalEntry } from '../core/record';
 import type { Log } from './log';
 import { VscodeWorkspace } from './workspaceAdapter';
@@ -14,13 +14,13 @@ import { VscodeWorkspace } from './workspaceAdapter';
  */
 export type RecoveryQuestion = (entry: JournalEntry) => Promise<'restore' | 'rollForward' | undefined>;
 
-export async function offerJournalRecovery(store: SessionStore, reviewer: Reviewer, log: Log, isTrusted: () => boolean, ask: RecoveryQuestion = askPerson): Promise<number> {
+export async function offerJournalRecovery(journal: Journal, reviewer: Reviewer, log: Log, isTrusted: () => boolean, ask: RecoveryQuestion = askPerson): Promise<number> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!root || !isTrusted()) return 0;
   let entries;
   let recovered = 0;
   try {
-    entries = await pendingJournals(store);
+    entries = await pendingJournals(journal);
   } catch (error) {
     log.warn('recovery', `could not read the journal: ${errorMessage(error)}`);
     return 0;
@@ -30,7 +30,7 @@ export async function offerJournalRecovery(store: SessionStore, reviewer: Review
     log.warn('recovery', `round ${entry.round} of session ${entry.sessionId} did not finish applying: ${files}`);
     const answer = await ask(entry);
     if (!answer) continue;
-    const result = await recoverEntry(entry, answer, { workspace: new VscodeWorkspace(root, log), store, reviewer, log });
+    const result = await recoverEntry(entry, answer, { workspace: new VscodeWorkspace(root, log), journal, reviewer, log });
     recovered++;
     void vscode.window.showInformationMessage(`Refine Loop: ${answer === 'restore' ? 'restored' : 'finished'} round ${entry.round}: ${result.written.length} file(s) written${result.kept.length ? `, your version of ${result.kept.join(', ')} kept` : ''}.`);
   }

@@ -3,7 +3,7 @@ import { restoreCheckpoint } from '../core/checkpoints';
 import { Disposable } from '../core/dispose';
 import { CancelledError, UsageError } from '../core/errors';
 import type { FileChange } from '../core/model';
-import type { SessionStore } from '../core/ports';
+import type { Journal, SessionHistory } from '../core/ports';
 import { registerCommand } from './commands';
 import { readSettings } from './configuration';
 import type { LoopApi } from './loopApi';
@@ -20,7 +20,8 @@ export interface SessionCommandDeps {
   readonly sessions: SessionsView;
   readonly keys: ApiKeys;
   readonly confirmed: ConfirmedTestCommands;
-  readonly store: () => SessionStore;
+  readonly history: () => SessionHistory;
+  readonly journal: () => Journal;
   /** The loop and providers, once wired; undefined parts make Start explain what is missing. */
   readonly loop: () => LoopApi | undefined;
 }
@@ -69,7 +70,7 @@ export class SessionCommands extends Disposable {
     const apiKey = await this.deps.keys.get(settings['agent.provider']);
     const agent = loop.createAgent(settings, root.fsPath, apiKey, log);
     const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
-    const result = await controller.start({ task: { task, scope, baseline: true }, settings, root, agent, tests, store: this.deps.store(), runSession: loop.runSession });
+    const result = await controller.start({ task: { task, scope, baseline: true }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
     return result;
   }
 
@@ -129,7 +130,7 @@ export class SessionCommands extends Disposable {
     );
     if (answer !== yes) return;
     const root = workspaceRoot();
-    const result = await restoreCheckpoint(sessionId, round, { workspace: new VscodeWorkspace(root, log), store: this.deps.store(), reviewer: controller, log });
+    const result = await restoreCheckpoint(sessionId, round, { workspace: new VscodeWorkspace(root, log), history: this.deps.history(), journal: this.deps.journal(), reviewer: controller, log });
     this.deps.sessions.refresh();
     const message = result.rounds.length === 0 ? `Nothing to restore: round ${round} left no checkpoint that is not already reverted.` : `Restored ${result.restored.length} file(s) of round(s) ${result.rounds.join(', ')}${result.kept.length ? `; kept your newer version of ${result.kept.join(', ')}` : ''}.`;
     void vscode.window.showInformationMessage(`Refine Loop: ${message}`);
@@ -151,7 +152,7 @@ export class SessionCommands extends Disposable {
   private async roundContents(sessionId: string, round: number): Promise<void> {
     const { controller } = this.deps;
     if (controller.diffs.hasRound(sessionId, round)) return;
-    const entry = await this.deps.store().readJournal(sessionId, round);
+    const entry = await this.deps.journal().read(sessionId, round);
     if (!entry) throw new UsageError(`Round ${round} has no stored contents to show (only applied rounds keep their files).`);
     const changes: FileChange[] = entry.files.map((file) => ({
       path: file.path,
@@ -204,7 +205,7 @@ export class SessionCommands extends Disposable {
       if (!picked) throw new CancelledError();
       sessionId = picked.sessionId;
     }
-    const record = await this.deps.store().load(sessionId);
+    const record = await this.deps.history().load(sessionId);
     if (!record) throw new UsageError(`Session ${sessionId} is not in the store (yet): nothing to export.`);
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: loop.exportReport(record) });
     await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.One });

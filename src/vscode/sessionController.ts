@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
 import { CancelledError, UsageError, errorMessage } from '../core/errors';
-import type { Agent, Reviewer, SessionStore, TestRunner } from '../core/ports';
+import type { Agent, Journal, Reviewer, SessionHistory, TestRunner } from '../core/ports';
 import type { SessionRecord } from '../core/record';
 import type { PanelMessage, PanelState, PersistedPanel } from '../core/reviewPanelProtocol';
 import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../core/session';
@@ -28,7 +28,8 @@ export interface StartRequest {
   readonly root: vscode.Uri;
   readonly agent: Agent;
   readonly tests: TestRunner;
-  readonly store: SessionStore;
+  readonly history: SessionHistory;
+  readonly journal: Journal;
   readonly runSession: RunSessionFunction;
 }
 
@@ -105,7 +106,8 @@ export class SessionController extends Disposable implements Reviewer {
       tests: this.withTestProgress(request.tests),
       workspace,
       reviewer: this,
-      store: request.store,
+      history: request.history,
+      journal: request.journal,
       clock: { now: () => Date.now() },
       log: this.log,
       emit: (event) => {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
 import { errorMessage } from '../core/errors';
-import type { SessionStore } from '../core/ports';
+import type { SessionHistory } from '../core/ports';
 import type { SessionRecord } from '../core/record';
 import type { Log } from './log';
 import type { LiveSession } from './sessionModel';
@@ -37,7 +37,7 @@ export type SessionsNode =
 export interface SessionsSource {
   live(): readonly LiveSession[];
   isRunning(sessionId: string): boolean;
-  store(): SessionStore | undefined;
+  history(): SessionHistory | undefined;
 }
 
 /** The Sessions view: sessions (live ones and those in the store), their rounds, each round's files. */
@@ -115,11 +115,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
 
   async sessions(): Promise<SessionInfo[]> {
     const result = new Map<string, SessionInfo>();
-    const store = this.source.store();
-    if (store) {
+    const history = this.source.history();
+    if (history) {
       try {
-        for (const summary of await store.list()) {
-          const record = await store.load(summary.sessionId);
+        for (const summary of await history.list()) {
+          const record = await history.load(summary.sessionId);
           if (record) result.set(record.sessionId, fromRecord(record));
         }
       } catch (error) {

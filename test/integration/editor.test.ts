@@ -384,7 +384,7 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
     if (api.controller.isRunning) await vscode.commands.executeCommand('refineLoop.stop');
     const result = await started;
     assert.ok(result?.outcome === 'stopped' || result?.outcome === 'stuck', `ended ${result?.outcome}: ${result?.reason}`);
-    const record = await api.store().load(gate.view.sessionId);
+    const record = await api.history().load(gate.view.sessionId);
     assert.equal(record?.rounds[0]?.afterTests?.decision, 'restore');
   });
 });
@@ -464,7 +464,7 @@ describe('In the editor: all changes, the Sessions data, reports and journal rec
     await vscode.workspace.fs.writeFile(uri, encode('before\n'));
     const before = encode('before\n');
     const after = encode('after\n');
-    await api.store().writeJournal({
+    await api.journal().write({
       sessionId: 'it-journal',
       round: 1,
       createdAt: Date.now(),
@@ -476,13 +476,13 @@ describe('In the editor: all changes, the Sessions data, reports and journal rec
     assert.equal(recovered, 1);
     assert.deepEqual(asked, [1]);
     assert.equal(decode(await vscode.workspace.fs.readFile(uri)), 'after\n');
-    assert.equal((await api.store().readJournal('it-journal', 1))?.state, 'committed');
+    assert.equal((await api.journal().read('it-journal', 1))?.state, 'committed');
     assert.equal(await api.recoverJournals(async () => 'restore'), 0, 'nothing is pending any more');
   });
 
   it('exports a stored session as a Markdown report in a new editor', async () => {
     const api = await testingApi();
-    await api.store().save({ version: 1, sessionId: 'it-report', task: 'report me', startedAt: Date.now(), approvalMode: 'reviewEachRound', maxRounds: 3, rounds: [], outcome: 'stopped', reason: 'by hand' });
+    await api.history().save({ version: 1, sessionId: 'it-report', task: 'report me', startedAt: Date.now(), approvalMode: 'reviewEachRound', maxRounds: 3, rounds: [], outcome: 'stopped', reason: 'by hand' });
     const document = await vscode.commands.executeCommand<vscode.TextDocument>('refineLoop.exportReport', { kind: 'session', session: { sessionId: 'it-report' } });
     assert.equal(document.languageId, 'markdown');
     assert.match(document.getText(), /report me/);
@@ -535,7 +535,7 @@ describe('In the editor: a real session with the loop, the command agent and the
     const result = await started;
     assert.equal(result?.outcome, 'passed');
 
-    const record = await api.store().load(gate.view.sessionId);
+    const record = await api.history().load(gate.view.sessionId);
     assert.equal(record?.outcome, 'passed');
     assert.match(record?.rounds[0]?.review?.userEdits ?? '', /\/\/ reviewed/, 'the person’s edit is recorded for the agent');
   });

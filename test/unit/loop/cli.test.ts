@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pendingJournals } from '../../../src/core/checkpoints';
 import { contentHash } from '../../../src/core/hash';
-import { createFileSessionStore } from '../../../src/node/sessionStore';
+import { createFileJournal } from '../../../src/node/sessionStore';
 
 // The real CLI (compiled), the real `command` provider running a scripted agent
 // program, the real test runner running `node --test` on a real fixture project whose
@@ -142,9 +142,9 @@ test('cli run: an apply interrupted by a crash is offered at start-up and restor
   await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
   const original = await readFile(join(project, 'src/cart.js'));
   // What a crash between the two files of a round leaves: one file written, the journal pending.
-  const store = createFileSessionStore(join(project, '.refine-loop'));
+  const journal = createFileJournal(join(project, '.refine-loop'));
   const written = new TextEncoder().encode('half of a round\n');
-  await store.writeJournal({
+  await journal.write({
     sessionId: 'crashed',
     round: 1,
     createdAt: 0,
@@ -166,7 +166,7 @@ test('cli run: an apply interrupted by a crash is offered at start-up and restor
   assert.deepEqual(await readFile(join(project, 'src/cart.js')), original);
   assert.equal(child.status, 1);
   assert.equal(lastLine(child.stdout), 'outcome: stopped after 1 rounds');
-  assert.deepEqual(await pendingJournals(store), []);
+  assert.deepEqual(await pendingJournals(journal), []);
 });
 
 test('cli run: Ctrl-C at a gate stops the session cleanly, with the report and the outcome line', { timeout: 120_000 }, async (t) => {

@@ -1,6 +1,6 @@
-// Fakes of the core's ports for unit tests of the loop: an in-memory workspace and
-// store, a scripted reviewer, agent and test runner. Each records what it was asked.
-import type { Agent, AgentReply, AgentRequest, CommitResult, FileWrite, Logger, Reviewer, SessionStore, TestPlan, TestRunner, Workspace } from '../../../src/core/ports';
+// Fakes of the core's ports for unit tests of the loop: an in-memory workspace,
+// history and journal, a scripted reviewer, agent and test runner. Each records what it was asked.
+import type { Agent, AgentReply, AgentRequest, CommitResult, FileWrite, Journal, Logger, Reviewer, SessionHistory, TestPlan, TestRunner, Workspace } from '../../../src/core/ports';
 import type { JournalEntry, SessionRecord } from '../../../src/core/record';
 import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from '../../../src/core/session';
 import type { TestCase, TestReport } from '../../../src/core/testReport';
@@ -41,9 +41,8 @@ export class MemoryWorkspace implements Workspace {
   }
 }
 
-export class MemoryStore implements SessionStore {
+export class MemoryHistory implements SessionHistory {
   readonly sessions = new Map<string, SessionRecord>();
-  readonly journals = new Map<string, JournalEntry>();
   async list() {
     return [...this.sessions.values()].map((r) => ({ sessionId: r.sessionId, task: r.task, startedAt: r.startedAt, rounds: r.rounds.length, outcome: r.outcome }));
   }
@@ -54,13 +53,17 @@ export class MemoryStore implements SessionStore {
   async save(record: SessionRecord) {
     this.sessions.set(record.sessionId, JSON.parse(JSON.stringify(record)) as SessionRecord);
   }
-  async writeJournal(entry: JournalEntry) {
+}
+
+export class MemoryJournal implements Journal {
+  readonly journals = new Map<string, JournalEntry>();
+  async write(entry: JournalEntry) {
     this.journals.set(`${entry.sessionId}/${entry.round}`, entry);
   }
-  async readJournal(sessionId: string, round: number) {
+  async read(sessionId: string, round: number) {
     return this.journals.get(`${sessionId}/${round}`);
   }
-  async listJournals(filter: { sessionId?: string; states?: readonly JournalEntry['state'][] } = {}) {
+  async list(filter: { sessionId?: string; states?: readonly JournalEntry['state'][] } = {}) {
     return [...this.journals.values()]
       .filter((e) => (filter.sessionId === undefined || e.sessionId === filter.sessionId) && (!filter.states || filter.states.includes(e.state)))
       .sort((a, b) => a.round - b.round);

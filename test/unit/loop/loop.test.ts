@@ -6,10 +6,10 @@ import { parseSettings, type Settings } from '../../../src/core/settings';
 import { AgentError, TestRunError } from '../../../src/core/errors';
 import { sessionEventSchema, type AfterTestsDecision, type ReviewDecision } from '../../../src/core/session';
 import type { AfterScript, ReviewScript } from './fakes';
-import { bytes, Events, MemoryStore, MemoryWorkspace, report, ScriptedAgent, ScriptedReviewer, ScriptedTests, silentLog, TickingClock } from './fakes';
+import { bytes, Events, MemoryHistory, MemoryJournal, MemoryWorkspace, report, ScriptedAgent, ScriptedReviewer, ScriptedTests, silentLog, TickingClock } from './fakes';
 
 // The whole loop over fake ports (scripted agent, tests and reviewer; in-memory
-// workspace and store) with the real edit engine, prompt builder and feedback builder.
+// workspace, history and journal) with the real edit engine, prompt builder and feedback builder.
 
 const CART = [
   'function total(items) {',
@@ -61,17 +61,18 @@ interface Setup {
 
 function setUp(options: Setup) {
   const workspace = new MemoryWorkspace({ 'src/cart.js': CART, 'test/cart.test.js': TEST_FILE });
-  const store = new MemoryStore();
+  const history = new MemoryHistory();
+  const journal = new MemoryJournal();
   const agent = new ScriptedAgent(options.replies);
   const tests = new ScriptedTests(Array.from({ length: options.runs ?? 12 }, () => cartTests(workspace)));
   const reviewer = new ScriptedReviewer(options.reviews ?? [], options.afters ?? [], options.conflictChoice);
   const events = new Events();
-  const ports: SessionPorts = { agent, tests, workspace, reviewer, store, clock: new TickingClock(), log: silentLog, emit: events.emit };
+  const ports: SessionPorts = { agent, tests, workspace, reviewer, history, journal, clock: new TickingClock(), log: silentLog, emit: events.emit };
   const settings = parseSettings({ ...options.settings } as never);
   const controller = new AbortController();
   const run = () =>
     runSession({ task: 'Make the cart tests pass', scope: [{ path: 'src/cart.js', content: CART, reason: 'explicit' }], sessionId: 'session-1', baseline: options.baseline ?? true }, ports, settings, controller.signal);
-  return { workspace, store, agent, tests, reviewer, events, ports, run, controller };
+  return { workspace, history, journal, agent, tests, reviewer, events, ports, run, controller };
 }
 
 const approve: ReviewScript = () => ({ kind: 'approve' });
@@ -96,8 +97,8 @@ test('review each round: approve, continue, approve, stop and keep at green → 
   assert.doesNotMatch(prompt(s.agent, 0), /sum \+ item\.price/);
   // The second run put the failing test first.
   assert.deepEqual(s.tests.plans[2]!.failingFirst?.map((t) => t.id), ['discount']);
-  // History in the store: baseline, both rounds with their patch, test summary and decisions.
-  const record = (await s.store.load('session-1'))!;
+  // The stored history: baseline, both rounds with their patch, test summary and decisions.
+  const record = (await s.history.load('session-1'))!;
   assert.equal(record.outcome, 'passed');
   assert.equal(record.settings?.stopAfterRoundsWithoutProgress, 2, 'the settings it started with');
   assert.deepEqual(record.baseline?.failing, ['total', 'discount']);
@@ -106,7 +107,7 @@ test('review each round: approve, continue, approve, stop and keep at green → 
     ['approve', 0, 'stopKeep'],
   ]);
   assert.match(record.rounds[1]!.appliedPatch!, /\+ {2}return price \* \(1 - percent \/ 100\);/);
-  assert.deepEqual((await s.store.listJournals({ states: ['committed'] })).map((e) => e.round), [1, 2]);
+  assert.deepEqual((await s.journal.list({ states: ['committed'] })).map((e) => e.round), [1, 2]);
   assert.deepEqual(s.events.types().filter((t) => t !== 'testOutput'), [
     'sessionStarted',
     'testsStarted',
@@ -141,7 +142,7 @@ test('reject with a reason: nothing is written and the reason reaches the agent'
   assert.equal(result.outcome, 'passed');
   assert.equal(s.workspace.commits, 1, 'only the approved round wrote');
   assert.match(prompt(s.agent, 1), /a percent is out of 100, not 10/);
-  const record = (await s.store.load('session-1'))!;
+  const record = (await s.history.load('session-1'))!;
   assert.deepEqual([record.rounds[0]!.review?.decision, record.rounds[0]!.review?.reason, record.rounds[0]!.appliedPatch], ['reject', 'a percent is out of 100, not 10', undefined]);
 });
 
@@ -173,7 +174,7 @@ test('keep only some hunks: the rejected hunk is not written and its reason goes
   const result = await s.run();
   assert.equal(result.outcome, 'passed', result.reason);
   assert.match(prompt(s.agent, 1), /explain the discount change first/);
-  const record = (await s.store.load('session-1'))!;
+  const record = (await s.history.load('session-1'))!;
   assert.match(record.rounds[0]!.appliedPatch!, /sum \+ item\.price/);
   assert.doesNotMatch(record.rounds[0]!.appliedPatch!, /percent \/ 100/);
 });
@@ -190,7 +191,7 @@ test("the person's own edit of the proposal is written and told to the agent as 
   await s.run();
   assert.match(s.workspace.get('src/cart.js')!, /\/\* person \*\//);
   assert.match(prompt(s.agent, 1), /\+.*sum \+ item\.price \/\* person \*\//);
-  assert.match((await s.store.load('session-1'))!.rounds[0]!.review!.userEdits!, /person/);
+  assert.match((await s.history.load('session-1'))!.rounds[0]!.review!.userEdits!, /person/);
 });
 
 test('stop and revert: every round is undone and the session is stopped', async () => {
@@ -201,7 +202,7 @@ test('stop and revert: every round is undone and the session is stopped', async 
   assert.equal(s.workspace.get('src/cart.js'), CART);
   const reverted = s.events.events.find((e) => e.type === 'reverted');
   assert.deepEqual(reverted && reverted.type === 'reverted' && reverted.rounds, [2, 1]);
-  assert.deepEqual((await s.store.load('session-1'))!.rounds.map((r) => r.reverted), [true, true]);
+  assert.deepEqual((await s.history.load('session-1'))!.rounds.map((r) => r.reverted), [true, true]);
 });
 
 test('revert this round and retry: the round is undone, the reason reaches the agent, the retry passes', async () => {
@@ -280,7 +281,7 @@ test('auto until green: applies and tests without asking, asks at green, outcome
   assert.equal(s.reviewer.reviews.length, 0);
   assert.equal(s.reviewer.afters.length, 1);
   assert.equal(s.reviewer.afters[0]!.passed, true);
-  const record = (await s.store.load('session-1'))!;
+  const record = (await s.history.load('session-1'))!;
   assert.deepEqual(record.rounds.map((r) => [r.review?.by, r.afterTests?.by]), [
     ['rule', 'rule'],
     ['rule', 'person'],
@@ -321,7 +322,7 @@ test('an unusable reply writes nothing and its problems go back to the agent', a
   assert.equal(s.reviewer.reviews.length, 1, 'nothing to review in round 1');
   assert.equal(result.outcome, 'limitReached');
   assert.match(prompt(s.agent, 1), /nonsense|not found|match/i);
-  assert.equal((await s.store.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
+  assert.equal((await s.history.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
 });
 
 test('a reply with one readable block and one cut off proposes nothing: all or nothing, the problems go back', async () => {
@@ -329,7 +330,7 @@ test('a reply with one readable block and one cut off proposes nothing: all or n
   const s = setUp({ replies: [cutOff, BOTH], reviews: [approve], afters: [decide({ kind: 'stopKeep' })], settings: { maxRounds: 2 } });
   const result = await s.run();
   assert.equal(s.reviewer.reviews.length, 1, 'the half-readable reply of round 1 was not put to review');
-  assert.equal((await s.store.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
+  assert.equal((await s.history.load('session-1'))!.rounds[0]!.note, 'nothing to apply');
   assert.match(prompt(s.agent, 1), /Nothing of this reply was applied/);
   assert.equal(result.outcome, 'passed');
   assert.match(s.workspace.get('src/cart.js')!, /sum \+ item\.price/);
@@ -339,7 +340,7 @@ test('failed: an agent error ends the session as failed with its message', async
   const s = setUp({ replies: [new AgentError('The model server refused the key.', 'agent.unauthorized')] });
   const result = await s.run();
   assert.deepEqual([result.outcome, result.reason], ['failed', 'The model server refused the key.']);
-  assert.equal((await s.store.load('session-1'))!.outcome, 'failed');
+  assert.equal((await s.history.load('session-1'))!.outcome, 'failed');
 });
 
 test('cancelled: aborting the signal ends the session as stopped', async () => {
@@ -377,7 +378,7 @@ test('concurrent edit of the same lines: nothing is written, the person’s vers
   assert.ok(s.events.events.some((e) => e.type === 'warning' && /changed while round 1 was under review/.test(e.message)));
   assert.match(prompt(s.agent, 1), /changed by the person meanwhile/);
   assert.equal(result.outcome, 'stopped', result.reason);
-  assert.equal((await s.store.listJournals({ states: ['abandoned'] })).length, 1);
+  assert.equal((await s.journal.list({ states: ['abandoned'] })).length, 1);
 });
 
 test('stop and revert asks before overwriting a file the person changed after the round applied', async () => {
@@ -408,7 +409,7 @@ test('restoring a checkpoint after the session marks the rounds reverted in the 
   assert.deepEqual(restored.rounds, [2]);
   assert.match(s.workspace.get('src/cart.js')!, /sum \+ item\.price/);
   assert.match(s.workspace.get('src/cart.js')!, /return price \* percent;/);
-  assert.deepEqual((await s.store.load('session-1'))!.rounds.map((r) => r.reverted), [false, true]);
+  assert.deepEqual((await s.history.load('session-1'))!.rounds.map((r) => r.reverted), [false, true]);
 });
 
 test('time limit: no round starts once maxMinutes have passed', async () => {
@@ -457,9 +458,9 @@ test('an agent that takes tools is offered the edit tool, and its tool calls are
 test('a session id that exists already is refused before anything is written', async () => {
   const s = setUp({ replies: [FIX_TOTAL], reviews: [() => ({ kind: 'stop' })] });
   await s.run();
-  const before = JSON.stringify(await s.store.load('session-1'));
+  const before = JSON.stringify(await s.history.load('session-1'));
   await assert.rejects(s.run(), /Session session-1 exists already/);
-  assert.equal(JSON.stringify(await s.store.load('session-1')), before);
+  assert.equal(JSON.stringify(await s.history.load('session-1')), before);
 });
 
 test('time limit in the middle of a slow agent call: the call is cut off and the outcome is limitReached', async (t) => {

@@ -4,7 +4,7 @@
 // Usage: node crashChild.js ROOT STORE N [apply|restore] (N 0: no pause).
 import { applyJournaled, imagesOf, restoreCheckpoint } from '../../../src/core/checkpoints';
 import type { FileChange } from '../../../src/core/model';
-import { createFileSessionStore } from '../../../src/node/sessionStore';
+import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
 
 export const CRASH_SESSION = 'crash-session';
@@ -40,11 +40,12 @@ async function main(): Promise<void> {
     }
   };
   const workspace = createFileWorkspace(root!, { onStep: step });
-  const store = createFileSessionStore(storeFolder!, { onStep: step });
+  const history = createFileSessionHistory(storeFolder!, { onStep: step });
+  const journal = createFileJournal(storeFolder!, { onStep: step });
   if (mode === 'restore') {
     const refuse = () => Promise.reject(new Error('no gate is expected while restoring'));
     await step('start');
-    const restored = await restoreCheckpoint(CRASH_SESSION, 1, { workspace, store, reviewer: { review: refuse, afterTests: refuse, resolveConflict: refuse }, log: { info() {}, warn() {}, error() {} } });
+    const restored = await restoreCheckpoint(CRASH_SESSION, 1, { workspace, history, journal, reviewer: { review: refuse, afterTests: refuse, resolveConflict: refuse }, log: { info() {}, warn() {}, error() {} } });
     process.stdout.write(`done ${count} ${restored.restored.length}\n`);
     return;
   }
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     else changes.push({ path, kind: 'modify', before, after: new TextEncoder().encode(after) });
   }
   await step('start');
-  const result = await applyJournaled(CRASH_SESSION, 1, await imagesOf(changes, (path) => workspace.read(path)), { workspace, store }, Date.now());
+  const result = await applyJournaled(CRASH_SESSION, 1, await imagesOf(changes, (path) => workspace.read(path)), { workspace, journal }, Date.now());
   process.stdout.write(`done ${count} ${result.ok}\n`);
 }
 

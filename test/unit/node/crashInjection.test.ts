@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../../src/core/checkpoints';
-import { createFileSessionStore } from '../../../src/node/sessionStore';
+import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
 import type { Reviewer } from '../../../src/core/ports';
 import { CRASH_SESSION, preFiles, roundEdits } from './crashChild';
@@ -105,10 +105,10 @@ test('crash injection: killed between every step of an apply, no file is ever lo
         if (pre.length < paths.length && post.length < paths.length) mixedStates++;
 
         const workspace = createFileWorkspace(root);
-        const store = createFileSessionStore(storeFolder);
-        const ports = { workspace, store, reviewer: noConflicts, log };
-        const pending = await pendingJournals(store);
-        const committed = await store.listJournals({ states: ['committed'] });
+        const journal = createFileJournal(storeFolder);
+        const ports = { workspace, history: createFileSessionHistory(storeFolder), journal, reviewer: noConflicts, log };
+        const pending = await pendingJournals(journal);
+        const committed = await journal.list({ states: ['committed'] });
         const rollForward = repeat % 2 === 1 && pending.length > 0;
         if (pending.length > 0) {
           await recoverEntry(pending[0]!, rollForward ? 'rollForward' : 'restore', ports);
@@ -167,7 +167,7 @@ test('crash injection: killed between every step of a restore, running it again 
         lost += neither.length;
         assert.deepEqual(neither, [], `after a kill at restore step ${crashAt} (${child.steps.at(-1)})`);
         const workspace = createFileWorkspace(root);
-        await restoreCheckpoint(CRASH_SESSION, 1, { workspace, store: createFileSessionStore(storeFolder), reviewer: noConflicts, log });
+        await restoreCheckpoint(CRASH_SESSION, 1, { workspace, history: createFileSessionHistory(storeFolder), journal: createFileJournal(storeFolder), reviewer: noConflicts, log });
         await workspace.sweepTemps(paths);
         const recovered = await state(root);
         const wrong = paths.filter((path) => !same(recovered, preFiles, path));
