@@ -7,7 +7,7 @@ import { diffLines } from './lineDiff';
 import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
 import { isCommentElision, isElision } from './normalize';
 import { guardPath } from './pathGuard';
-import { DecodeError, LfTextFile, blockLines, decodeFile, encodeFile, encodeSpliced, joinLines, splitLines, textFromString, type TextFile } from './text';
+import { DecodeError, LfTextFile, blockLines, decodeFile, encodeFile, encodeSpliced, indexOfBytes, joinLines, splitLines, textFromString, type TextFile } from './text';
 import type { ApplyResult, EditOp, ReplaceOp } from './types';
 
 // Applying a reply's edits: all or nothing. Every edit is tried against the files as
@@ -17,6 +17,8 @@ import type { ApplyResult, EditOp, ReplaceOp } from './types';
 interface FileState {
   readonly path: string;
   readonly original: Uint8Array | undefined;
+  /** SHA-256 of `original`, started when the file is read so that it runs while the edits are matched. */
+  readonly originalHash: Promise<string | null>;
   text: TextFile | undefined;
   /** Set on a rename's target: where the content came from. */
   renamedFrom?: FileState;
@@ -65,8 +67,11 @@ class Applier {
     let state: FileState | null;
     try {
       const bytes = await this.workspace.read(path);
+      const originalHash = contentHash(bytes);
+      // Awaited in changes() when the file changes; a rejection left unawaited is not an error.
+      originalHash.catch(() => undefined);
       const text = bytes === undefined ? undefined : decodeFile(bytes);
-      state = { path, original: bytes, text, touched: false, shifts: [], untouched: { head: Infinity, tail: Infinity } };
+      state = { path, original: bytes, originalHash, text, touched: false, shifts: [], untouched: { head: Infinity, tail: Infinity } };
     } catch (error) {
       if (error instanceof PathError) this.fail(op, `Block ${op.block}: ${error.message}`, path);
       else if (error instanceof DecodeError) this.fail(op, `Block ${op.block}: ${path} ${error.message}.`, path);
@@ -168,11 +173,14 @@ class Applier {
    * would produce at its exact level; anything less plain goes to the matcher.
    */
   private replaceExactText(op: ReplaceOp, state: FileState, text: TextFile): boolean {
-    if (!(text instanceof LfTextFile) || text.raw === undefined) return false;
-    const raw = text.raw;
+    if (!(text instanceof LfTextFile)) return false;
     const { search, replace } = op;
     if (search === replace || search.trim() === '' || search.includes('\r') || replace.includes('\r')) return false;
     if (blockLines(search).some(isElision) || blockLines(replace).some(isElision)) return false;
+    const settled = this.replaceExactBytes(op, state, text);
+    if (settled !== undefined) return settled;
+    if (text.raw === undefined) return false;
+    const raw = text.raw;
     let at = -1;
     for (let from = raw.indexOf(search); from >= 0; from = raw.indexOf(search, from + 1)) {
       if (from > 0 && raw[from - 1] !== '\n') continue;
@@ -193,6 +201,44 @@ class Applier {
       state.byteEdit = 'several';
     }
     state.shifts.push({ at: line, delta: added - removed });
+    state.untouched = undefined;
+    state.touched = true;
+    return true;
+  }
+
+  /**
+   * replaceExactText on a file that was not decoded (valid UTF-8, LF only): the same
+   * search on the bytes (UTF-8 maps whole characters to whole byte sequences, and '\n' is
+   * one byte), and the edit a splice of the bytes, so the file is never decoded or
+   * encoded. Undefined when the text path must decide (the file was decoded, lone
+   * surrogates in the edit, a pathological search).
+   */
+  private replaceExactBytes(op: ReplaceOp, state: FileState, text: LfTextFile): boolean | undefined {
+    const bytes = text.utf8;
+    if (bytes === undefined || loneSurrogate.test(op.search) || loneSurrogate.test(op.replace)) return undefined;
+    const body = text.bom ? 3 : 0;
+    const encoder = new TextEncoder();
+    const search = encoder.encode(op.search);
+    let at = -1;
+    for (let from = indexOfBytes(bytes, search, body); from !== -1; from = indexOfBytes(bytes, search, from + 1)) {
+      if (from === undefined) return undefined;
+      if (from > body && bytes[from - 1] !== 10) continue;
+      if (at >= 0) return false;
+      at = from;
+    }
+    if (at < 0) return false;
+    const insert = encoder.encode(op.replace);
+    if (insert.length > 0) {
+      const found = indexOfBytes(bytes, insert, body);
+      if (found === undefined) return undefined;
+      if (found >= 0) return false;
+    }
+    let line = 0;
+    if (this.hinted) for (let i = bytes.indexOf(10, body); i >= 0 && i < at; i = bytes.indexOf(10, i + 1)) line++;
+    text.utf8 = spliceBytes(bytes, at, at + search.length, insert);
+    // Offsets into the original no longer hold if the text is decoded later.
+    state.byteEdit = 'several';
+    state.shifts.push({ at: line, delta: blockLines(op.replace).length - blockLines(op.search).length });
     state.untouched = undefined;
     state.touched = true;
     return true;
@@ -316,13 +362,15 @@ class Applier {
           oldPath: source.path,
           before: source.original,
           after: state.text ? encodeFile(state.text) : undefined,
-          beforeHash: (await contentHash(source.original)) ?? undefined,
+          beforeHash: (await source.originalHash) ?? undefined,
         });
         continue;
       }
       const byteEdit = state.byteEdit;
       const after = !state.text
         ? undefined
+        : state.text instanceof LfTextFile && state.text.utf8 !== undefined
+          ? state.text.utf8
         : state.original && typeof byteEdit === 'object' && state.text instanceof LfTextFile && state.text.raw !== undefined && state.text.encoding === 'utf-8'
           ? spliceBytes(state.original, byteEdit.start, byteEdit.end, new TextEncoder().encode(byteEdit.insert))
         : state.original && state.untouched && state.originalSize
@@ -333,7 +381,7 @@ class Applier {
       } else if (after === undefined) {
         changes.push(await deletion(state));
       } else if (!sameBytes(state.original, after)) {
-        changes.push({ path: state.path, kind: 'modify', before: state.original, after, beforeHash: (await contentHash(state.original)) ?? undefined });
+        changes.push({ path: state.path, kind: 'modify', before: state.original, after, beforeHash: (await state.originalHash) ?? undefined });
       }
     }
     return changes;
@@ -341,7 +389,7 @@ class Applier {
 }
 
 async function deletion(state: FileState): Promise<FileChange> {
-  return { path: state.path, kind: 'delete', before: state.original, beforeHash: (await contentHash(state.original)) ?? undefined };
+  return { path: state.path, kind: 'delete', before: state.original, beforeHash: (await state.originalHash) ?? undefined };
 }
 
 /**
@@ -386,6 +434,9 @@ function utf8Length(text: string, from: number, to: number): number {
   }
   return bytes;
 }
+
+/** Matches a lone surrogate (a `u` regex reads a valid pair as one code point). */
+const loneSurrogate = /\p{Cs}/u;
 
 function spliceBytes(original: Uint8Array, start: number, end: number, insert: Uint8Array): Uint8Array {
   const out = new Uint8Array(start + insert.length + (original.length - end));

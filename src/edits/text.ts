@@ -36,6 +36,12 @@ export function decodeFile(bytes: Uint8Array): TextFile {
       break;
     }
   }
+  // Valid UTF-8 with LF endings only (most files): checked on the bytes, decoded only if
+  // something needs the text; an exact edit then splices the bytes (see LfTextFile.utf8).
+  if (encoding === 'utf-8') {
+    const scan = scanUtf8(bytes, offset);
+    if (scan !== undefined) return new LfTextFile(encoding, offset > 0, undefined, scan.ascii, bytes);
+  }
   // The lenient decoder is the faster one; only text with U+FFFD in it needs the strict check.
   let text = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(offset));
   if (text.includes('\ufffd')) {
@@ -53,8 +59,8 @@ export function decodeFile(bytes: Uint8Array): TextFile {
 
 /**
  * A file with LF endings only, split into lines on first use: an exact edit of a big
- * file can then work on the text itself (see `raw`), and lines nobody looks at are
- * never split, joined and encoded again.
+ * file can then work on its bytes (see `utf8`) or its text (see `raw`), and lines nobody
+ * looks at are never split, joined and encoded again.
  */
 export class LfTextFile implements TextFile {
   readonly eol = '\n';
@@ -67,21 +73,42 @@ export class LfTextFile implements TextFile {
     private text: string | undefined,
     /** One byte per character in the original (pure ASCII): byte offsets are character offsets. */
     readonly ascii = false,
+    /**
+     * The whole file's bytes (BOM included), valid UTF-8 without CR or NUL, while nobody
+     * has asked for the text: decoded on first use.
+     */
+    private bytes?: Uint8Array,
   ) {}
+
+  /** The file's bytes (BOM included) while it has not been decoded; exact edits may replace them. */
+  get utf8(): Uint8Array | undefined {
+    return this.bytes;
+  }
+
+  set utf8(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.text = undefined;
+    this.split = undefined;
+  }
 
   /** The whole text, while no one has used the lines (which may be changed in place). */
   get raw(): string | undefined {
+    if (this.bytes !== undefined) {
+      this.text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.bytes.subarray(this.bom ? 3 : 0));
+      this.bytes = undefined;
+    }
     return this.text;
   }
 
   set raw(text: string) {
     this.text = text;
+    this.bytes = undefined;
     this.split = undefined;
   }
 
   private lineModel(): { lines: string[]; eols: string[] } {
     if (!this.split) {
-      this.split = splitLines(this.text ?? '');
+      this.split = splitLines(this.raw ?? '');
       this.text = undefined;
     }
     return this.split;
@@ -102,6 +129,96 @@ export class LfTextFile implements TextFile {
   set eols(eols: string[]) {
     this.lineModel().eols = eols;
   }
+}
+
+const HIGH = 0x80808080;
+const ONES = 0x01010101;
+
+/**
+ * Whether bytes[from..] are valid UTF-8 without CR and NUL (then `ascii` tells whether
+ * every byte is below 0x80); undefined otherwise. A word at a time where the text is
+ * ASCII; multi-byte sequences are checked as the Unicode standard defines them
+ * (Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), which is what
+ * a fatal TextDecoder accepts.
+ */
+export function scanUtf8(bytes: Uint8Array, from = 0): { ascii: boolean } | undefined {
+  const n = bytes.length;
+  // Whole 32-bit words over the aligned middle of the bytes.
+  const firstWord = Math.min(n, from + ((4 - ((bytes.byteOffset + from) & 3)) & 3));
+  const wordCount = (n - firstWord) >> 2;
+  const words = wordCount > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + firstWord, wordCount) : new Uint32Array(0);
+  const wordsEnd = firstWord + 4 * wordCount;
+  let ascii = true;
+  let i = from;
+  while (i < n) {
+    if (i >= firstWord && i < wordsEnd && ((i - firstWord) & 3) === 0) {
+      let k = (i - firstWord) >> 2;
+      for (; k < wordCount; k++) {
+        const x = words[k]!;
+        const cr = x ^ 0x0d0d0d0d;
+        // A byte with its high bit set, a zero byte, or a CR byte stops the fast loop.
+        if (((x & HIGH) | ((x - ONES) & ~x & HIGH) | ((cr - ONES) & ~cr & HIGH)) !== 0) break;
+      }
+      i = firstWord + 4 * k;
+      if (i >= n) break;
+    }
+    const byte = bytes[i]!;
+    if (byte < 0x80) {
+      if (byte === 0 || byte === 13) return undefined;
+      i++;
+      continue;
+    }
+    ascii = false;
+    const length = sequenceLength(bytes, i);
+    if (length === 0) return undefined;
+    i += length;
+  }
+  return { ascii };
+}
+
+/** The length of the well-formed UTF-8 sequence at bytes[i] (a lead byte of 0x80 or more), or 0. */
+function sequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i]!;
+  const cont = (at: number, low = 0x80, high = 0xbf) => at < bytes.length && bytes[at]! >= low && bytes[at]! <= high;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(i + 1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const low = b0 === 0xe0 ? 0xa0 : 0x80;
+    const high = b0 === 0xed ? 0x9f : 0xbf;
+    return cont(i + 1, low, high) && cont(i + 2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const low = b0 === 0xf0 ? 0x90 : 0x80;
+    const high = b0 === 0xf4 ? 0x8f : 0xbf;
+    return cont(i + 1, low, high) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * Where `needle` first occurs in haystack[from..] (Horspool), -1 if nowhere; undefined
+ * when the search took too many steps (a pathological repetitive pattern), so that the
+ * caller can fall back to the string search.
+ */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): number | undefined {
+  const m = needle.length;
+  const n = haystack.length;
+  if (m === 0) return from <= n ? from : -1;
+  const shift = new Int32Array(256).fill(m);
+  for (let i = 0; i < m - 1; i++) shift[needle[i]!] = m - 1 - i;
+  const last = needle[m - 1]!;
+  let budget = 8 * (n - from) + 4096;
+  for (let i = from; i <= n - m; ) {
+    const c = haystack[i + m - 1]!;
+    if (c === last) {
+      let j = m - 2;
+      while (j >= 0 && haystack[i + j] === needle[j]) j--;
+      if (j < 0) return i;
+      budget -= m - 1 - j;
+      if (budget < 0) return undefined;
+    }
+    i += shift[c]!;
+  }
+  return -1;
 }
 
 /** A new file's text model: LF endings unless the content says otherwise. */
@@ -169,6 +286,7 @@ export function joinLines(file: Pick<TextFile, 'lines' | 'eols'>): string {
 }
 
 export function encodeFile(file: TextFile): Uint8Array {
+  if (file instanceof LfTextFile && file.utf8 !== undefined) return file.utf8.slice();
   const text = joinLines(file);
   if (file.encoding === 'utf-8') {
     const body = new TextEncoder().encode(text);
