@@ -16,6 +16,9 @@ import { SessionModel, describeSummary, outcomeLabel } from './sessionModel';
 import type { TrustGate } from './trust';
 import { VscodeWorkspace } from './workspaceAdapter';
 
+/** How long a review waits for its diff editor to open before showing the panel anyway. */
+const DIFF_OPEN_WAIT_MS = 3000;
+
 export const CONTEXT_RUNNING = 'refineLoop.running';
 export const CONTEXT_GATE = 'refineLoop.gate';
 export const CONTEXT_HAS_ROUND = 'refineLoop.hasRound';
@@ -258,9 +261,13 @@ export class SessionController extends Disposable implements Reviewer {
     const decision = this.gates.review(proposal, signal);
     const first = proposal.diffs[0]?.path ?? proposal.changes[0]?.path;
     if (first) {
-      await this.diffs.openDiff(proposal.sessionId, proposal.round, first, { viewColumn: vscode.ViewColumn.One, preserveFocus: false, preview: true }).catch((error: unknown) => {
+      const opened = this.diffs.openDiff(proposal.sessionId, proposal.round, first, { viewColumn: vscode.ViewColumn.One, preserveFocus: false, preview: true }).catch((error: unknown) => {
         this.log.warn('review', `could not open the diff of ${first}: ${errorMessage(error)}`);
       });
+      // Wait for the diff so the panel can go beside it, but not for ever: opening an
+      // editor can stall (an editor closed while it opens, a language server starting),
+      // and the gate must stay answerable from the panel and the commands meanwhile.
+      await Promise.race([opened, new Promise((resolve) => setTimeout(resolve, DIFF_OPEN_WAIT_MS))]);
     }
     // The panel goes beside the diff (moved there if it shared the diff's column).
     this.panel.show(true, vscode.ViewColumn.Two);
