@@ -348,6 +348,17 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
   });
 });
 
+/** The real loop, the scripted command agent of the e2e fixtures and `node --test`, confirmed. */
+async function useRealLoopWithMathAgent(api: Awaited<ReturnType<typeof testingApi>>): Promise<void> {
+    api.setLoop(undefined);
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const configuration = vscode.workspace.getConfiguration('refineLoop');
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
+    await api.confirmed.add('node --test');
+}
+
 describe('In the editor: restoring a checkpoint at the after-tests gate of a real session', () => {
   let original = '';
   before(async () => {
@@ -362,13 +373,7 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
 
   it('puts the files back through Restore Checkpoint… on a round of the Sessions view, and the loop goes on', async () => {
     const api = await testingApi();
-    api.setLoop(undefined);
-    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
-    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
-    await api.confirmed.add('node --test');
+    await useRealLoopWithMathAgent(api);
 
     const started = vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'make add add', scope: ['src/math.js'] });
     await waitFor('the review of round 1', () => api.controller.pending?.kind === 'review', 30_000);
@@ -507,13 +512,7 @@ describe('In the editor: a real session with the loop, the command agent and the
 
   it('applies the proposal as the person edited it in the diff editor, runs the tests and ends passed', async () => {
     const api = await testingApi();
-    api.setLoop(undefined);
-    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
-    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
-    await api.confirmed.add('node --test');
+    await useRealLoopWithMathAgent(api);
 
     const started = vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'make add add', scope: ['src/math.js'] });
     const gate = await waitFor('the review of the real proposal', () => (api.controller.pending?.kind === 'review' ? api.controller.pending : undefined), 30_000);
