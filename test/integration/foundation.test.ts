@@ -43,6 +43,10 @@ describe('Foundation: the extension in a real VS Code host', () => {
   });
 
   it('shows the Sessions view in the Refine Loop container', async () => {
+    // VS Code creates these commands only for a contributed container and view.
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('workbench.view.extension.refineLoop'), 'the Refine Loop container is contributed');
+    assert.ok(commands.includes('refineLoop.sessions.focus'), 'the Sessions view is contributed');
     await vscode.commands.executeCommand('workbench.view.extension.refineLoop');
     await vscode.commands.executeCommand('refineLoop.sessions.focus');
   });
