@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { loadTs } from './load-ts.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const { runCorpus, report } = await loadTs(resolve(root, 'src/bench/editsBench.ts'));
+const { runCorpus, report } = await loadTs(resolve(root, 'test/bench/editsBench.ts'));
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const results = await runCorpus(root, { timedRuns: runs });
 console.log(report(results));

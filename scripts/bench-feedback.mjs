@@ -16,7 +16,7 @@ import { loadTs } from './load-ts.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures', 'runners');
-const { createTestRunner, runCommand, resolvePackageScript } = await loadTs(join(root, 'src', 'testing', 'runner.ts'));
+const { createTestRunner, runCommand, resolvePackageScript } = await loadTs(join(root, 'src', 'node', 'testRunner.ts'));
 const { buildFeedback, sourcesNeeded } = await loadTs(join(root, 'src', 'testing', 'feedback', 'index.ts'));
 
 const setup = spawnSync(process.execPath, [join(root, 'scripts', 'setup-runners.mjs')], { encoding: 'utf8' });
@@ -126,7 +126,7 @@ console.log('\n### Kill and flood bounds\n');
   console.log('| --- | --- | --- |');
   console.log(`| hanging test, 5 descendants (one in its own process group) | returned ${(elapsed / 1000).toFixed(2)} s after start, ${pids.filter(alive).length} of ${pids.length} descendants alive | timeout ${timeoutMs / 1000} s + 3 s, 0 alive |`);
 
-  const processModule = join(root, 'src', 'testing', 'process.ts');
+  const processModule = join(root, 'src', 'node', 'process.ts');
   const script = `
     import { loadTs } from ${JSON.stringify(join(root, 'scripts', 'load-ts.mjs'))};
     const { runCommand } = await loadTs(${JSON.stringify(processModule)});

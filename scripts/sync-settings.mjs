@@ -1,10 +1,10 @@
 // Writes package.json's contributes.configuration and README's settings table from the
-// zod settings schema (src/core/settings.ts), the one source of truth. A unit test
+// zod settings schema (src/domain/settings.ts), the one source of truth. A unit test
 // fails when either drifts from it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadTs } from './load-ts.mjs';
 
-const { configurationContribution, settingsMarkdownTable, SETTINGS_TABLE_START, SETTINGS_TABLE_END } = await loadTs('src/core/settings.ts');
+const { configurationContribution, settingsMarkdownTable, SETTINGS_TABLE_START, SETTINGS_TABLE_END } = await loadTs('src/domain/settings.ts');
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
 manifest.contributes.configuration = configurationContribution();
 writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\n');

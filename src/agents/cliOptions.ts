@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors';
+import { UsageError } from '../domain/errors';
 import type { AgentConfig } from './index';
 
 // The CLI's agent flags and environment, turned into an AgentConfig for createAgent.

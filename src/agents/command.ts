@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentError, CancelledError, errorMessage } from '../core/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger } from '../core/ports';
+import { AgentError, CancelledError, errorMessage } from '../domain/errors';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger } from '../domain/ports';
 import { childEnv } from './env';
 import { DEFAULT_MAX_REPLY_BYTES } from './limits';
 import { runProgram } from './process';

@@ -1,6 +1,6 @@
-import { AgentError, CancelledError } from '../core/errors';
-import type { TokenUsage } from '../core/model';
-import type { AgentReply, Logger, ToolCall } from '../core/ports';
+import { AgentError, CancelledError } from '../domain/errors';
+import type { TokenUsage } from '../domain/model';
+import type { AgentReply, Logger, ToolCall } from '../domain/ports';
 import { backoffMs, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, formatBytes, formatSeconds } from './limits';
 import { checkReply } from './replyCheck';
 import { SseParser, type ServerSentEvent } from './sse';

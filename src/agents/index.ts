@@ -1,5 +1,5 @@
-import { UsageError } from '../core/errors';
-import type { Agent, Logger } from '../core/ports';
+import { UsageError } from '../domain/errors';
+import type { Agent, Logger } from '../domain/ports';
 import { createCommandAgent } from './command';
 import { createAnthropicAgent } from './anthropic';
 import { createOpenAiAgent } from './openai';

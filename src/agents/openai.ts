@@ -1,5 +1,5 @@
-import { AgentError } from '../core/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../core/ports';
+import { AgentError } from '../domain/errors';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
 import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, readJsonBody, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { AgentError, CancelledError } from '../core/errors';
+import { AgentError, CancelledError } from '../domain/errors';
 import { formatBytes, formatSeconds } from './limits';
 
 // Runs an agent program as the test runner runs test commands: through the shell, in

@@ -1,4 +1,4 @@
-import type { AgentProgress } from '../core/ports';
+import type { AgentProgress } from '../domain/ports';
 
 // Progress for the UI without flooding it: a model streams a delta every few
 // milliseconds, and each one would become a session event. Status messages always

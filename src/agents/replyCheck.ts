@@ -1,5 +1,5 @@
-import { AgentError } from '../core/errors';
-import type { ToolCall } from '../core/ports';
+import { AgentError } from '../domain/errors';
+import type { ToolCall } from '../domain/ports';
 import { parseReply } from '../edits/index';
 
 // A provider-side check that a reply can be an edit at all, so an empty answer or a

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentError } from '../core/errors';
-import { sha256Hex } from '../core/hash';
-import type { FileChange } from '../core/model';
+import { AgentError } from '../domain/errors';
+import { sha256Hex } from '../domain/hash';
+import type { FileChange } from '../domain/model';
 
 // A scratch copy of the workspace for agent programs that edit files themselves, and
 // the difference they made. The copy leaves out `.git` and heavy generated folders,

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../core/errors';
-import type { FileChange } from '../core/model';
-import type { FileWrite } from '../core/ports';
-import type { EditProblem } from '../core/session';
+import { UsageError } from '../domain/errors';
+import type { FileChange } from '../domain/model';
+import type { FileWrite } from '../domain/ports';
+import type { EditProblem } from '../domain/session';
 import { applyEdits, diffChanges, parseReply, type ApplyResult } from '../edits/index';
 import { createFileWorkspace } from '../node/fileWorkspace';
 import type { Subcommand } from './main';

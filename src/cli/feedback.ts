@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../core/errors';
-import { isGreen } from '../core/testReport';
-import { detectTestCommand } from '../testing/detect';
+import { UsageError } from '../domain/errors';
+import { isGreen } from '../domain/testReport';
+import { detectTestCommand } from '../node/detectTests';
 import { buildFeedback, defaultFeedbackTokens, sourcesNeeded } from '../testing/feedback/index';
-import { createTestRunner } from '../testing/runner';
+import { createTestRunner } from '../node/testRunner';
 import type { Subcommand } from './main';
 
 // `refine-loop feedback [--root DIR] [--json] [--timeout SECONDS] [--max-tokens N] -- <test command…>`

@@ -1,6 +1,6 @@
 // `refine-loop`: the headless front end over the same core. Each subcommand lives in
 // its own module and is listed here.
-import { UsageError, errorMessage } from '../core/errors';
+import { UsageError, errorMessage } from '../domain/errors';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;

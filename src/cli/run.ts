@@ -5,18 +5,18 @@ import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { agentConfigFromCli } from '../agents/cliOptions';
 import { createAgent } from '../agents/index';
-import { UsageError, errorMessage } from '../core/errors';
-import { exportReport, pendingJournals, recoverEntry, restoreCheckpoint, runSession } from '../core/loop';
-import type { Logger, Reviewer } from '../core/ports';
-import type { ScopeFile } from '../core/prompt';
-import type { AfterTestsDecision, ConflictChoice, ReviewDecision, SessionEvent } from '../core/session';
-import { parseSettings } from '../core/settings';
-import { summarize } from '../core/testReport';
+import { UsageError, errorMessage } from '../domain/errors';
+import { exportReport, pendingJournals, recoverEntry, restoreCheckpoint, runSession } from '../loop/loop';
+import type { Logger, Reviewer } from '../domain/ports';
+import type { ScopeFile } from '../loop/prompt';
+import type { AfterTestsDecision, ConflictChoice, ReviewDecision, SessionEvent } from '../domain/session';
+import { parseSettings } from '../domain/settings';
+import { summarize } from '../domain/testReport';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
-import { detectTestCommand } from '../testing/detect';
-import { createTestRunner } from '../testing/runner';
+import { detectTestCommand } from '../node/detectTests';
+import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
 
 // `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read

@@ -1,12 +1,12 @@
-import { PathError, errorMessage } from '../core/errors';
-import { contentHash } from '../core/hash';
-import type { FileChange } from '../core/model';
-import type { Workspace } from '../core/ports';
-import type { EditProblem } from '../core/session';
+import { PathError, errorMessage } from '../domain/errors';
+import { contentHash } from '../domain/hash';
+import type { FileChange } from '../domain/model';
+import type { Workspace } from '../domain/ports';
+import type { EditProblem } from '../domain/session';
 import { diffLines } from './lineDiff';
 import { matchEdit, type MatchCandidate, type SpliceLine } from './match';
 import { isCommentElision, isElision } from './normalize';
-import { guardPath } from './pathGuard';
+import { guardPath } from '../domain/pathGuard';
 import { DecodeError, LfTextFile, blockLines, decodeFile, encodeFile, encodeSpliced, indexOfBytes, joinLines, splitLines, textFromString, type TextFile } from './text';
 import type { ApplyResult, EditOp, ReplaceOp } from './types';
 

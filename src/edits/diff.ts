@@ -1,5 +1,5 @@
 import { structuredPatch } from 'diff';
-import type { FileChange, FileDiff, Hunk } from '../core/model';
+import type { FileChange, FileDiff, Hunk } from '../domain/model';
 import { DIFF_TIMEOUT_MS } from './lineDiff';
 import { DecodeError, decodeFile, encodeFile, joinLines, type TextFile } from './text';
 

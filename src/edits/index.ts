@@ -3,7 +3,7 @@
 export { parseReply, parseToolCalls } from './parse';
 export { applyEdits } from './apply';
 export { diffChange, diffChanges, keepHunks, unifiedPatch } from './diff';
-export { guardPath } from './pathGuard';
+export { guardPath } from '../domain/pathGuard';
 export { matchEdit, type MatchLevel, type MatchResult, type MatchCandidate } from './match';
 export type { ApplyResult, CreateOp, DeleteOp, EditOp, ParsedReply, RenameOp, ReplaceOp, WriteOp } from './types';
 export { EDIT_TOOL_NAME, editToolDefinition, editToolInputSchema, toolEditSchema, type EditToolInput, type ToolEdit } from './toolCall';

@@ -1,5 +1,5 @@
-import type { ToolCall } from '../core/ports';
-import type { EditProblem } from '../core/session';
+import type { ToolCall } from '../domain/ports';
+import type { EditProblem } from '../domain/session';
 import { EDIT_TOOL_NAME, editToolInputSchema, type ToolEdit } from './toolCall';
 import { pathFromFenceInfo, pathFromLine } from './paths';
 import type { EditOp, ParsedReply } from './types';

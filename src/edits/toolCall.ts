@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { ToolDefinition } from '../core/ports';
+import type { ToolDefinition } from '../domain/ports';
 
 // The edit tool offered to models with tool calling: the same edits as the text
 // formats, as JSON checked by zod on receipt.

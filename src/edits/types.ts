@@ -1,5 +1,5 @@
-import type { FileChange, WorkspacePath } from '../core/model';
-import type { EditProblem } from '../core/session';
+import type { FileChange, WorkspacePath } from '../domain/model';
+import type { EditProblem } from '../domain/session';
 
 // The edit engine's own vocabulary: what the parser extracts from a reply, and what
 // applying it yields. Every op carries the 1-based `block` it came from, so problems

@@ -1,3 +1,3 @@
-import type { Clock } from '../core/ports';
+import type { Clock } from '../domain/ports';
 
 export const systemClock: Clock = { now: () => Date.now() };

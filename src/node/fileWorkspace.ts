@@ -1,9 +1,9 @@
 import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
-import { PathError } from '../core/errors';
-import { guardPath } from '../edits/pathGuard';
-import { contentHash } from '../core/hash';
-import type { CommitResult, FileWrite, Workspace } from '../core/ports';
+import { PathError } from '../domain/errors';
+import { guardPath } from '../domain/pathGuard';
+import { contentHash } from '../domain/hash';
+import type { CommitResult, FileWrite, Workspace } from '../domain/ports';
 import { type StepHook, syncFolder, writeTemp } from './atomicFile';
 
 // The Workspace port over a folder on disk. A commit checks every expected hash

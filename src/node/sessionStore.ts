@@ -1,8 +1,8 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import type { Journal, SessionHistory } from '../core/ports';
-import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../core/record';
+import type { Journal, SessionHistory } from '../domain/ports';
+import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../domain/record';
 import { type StepHook, writeFileAtomic } from './atomicFile';
 
 // The session history and the journal as JSON files under one folder (the CLI uses

@@ -1,4 +1,4 @@
-import type { TestCase } from '../core/testReport';
+import type { TestCase } from '../domain/testReport';
 import type { ReportFormat } from './parsers/index';
 
 // What we know about each test framework: how to spot it in a command line, how to ask

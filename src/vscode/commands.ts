@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CancelledError, RefineError, errorMessage } from '../core/errors';
+import { CancelledError, RefineError, errorMessage } from '../domain/errors';
 import type { Log } from './log';
 
 export const SHOW_LOG_ACTION = 'Show Log';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseSettings, settingKeys, SETTINGS_SECTION, type Settings } from '../core/settings';
+import { parseSettings, settingKeys, SETTINGS_SECTION, type Settings } from '../domain/settings';
 
 /** Reads `refineLoop.*` through the one zod schema, so defaults and checks live in one place. */
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {

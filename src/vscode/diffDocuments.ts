@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../core/dispose';
-import type { FileChange } from '../core/model';
-import type { Logger } from '../core/ports';
+import { Disposable } from '../domain/dispose';
+import type { FileChange } from '../domain/model';
+import type { Logger } from '../domain/ports';
 
 // Each round's diff as two virtual documents: the "before" side from a read-only
 // content provider, the proposed side from a FileSystemProvider that is writable while

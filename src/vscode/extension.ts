@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { exportReport, runSession } from '../core/loop';
-import type { Journal, SessionHistory } from '../core/ports';
+import { exportReport, runSession } from '../loop/loop';
+import type { Journal, SessionHistory } from '../domain/ports';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
-import { detectTestCommand } from '../testing/detect';
-import { createTestRunner } from '../testing/runner';
+import { detectTestCommand } from '../node/detectTests';
+import { createTestRunner } from '../node/testRunner';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
 import type { LoopApi } from './loopApi';

@@ -1,8 +1,8 @@
 // The two gates (and the restore-conflict question) as promises that a person settles
 // from a command, the review panel or a tree action. Pure: no `vscode` import, so it is
 // unit-tested in test/unit/vscode. The editor's Reviewer (reviewer.ts) sits on top.
-import { CancelledError, UsageError } from '../core/errors';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../core/session';
+import { CancelledError, UsageError } from '../domain/errors';
+import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
 
 export type PendingGate =
   | { readonly kind: 'review'; readonly view: ProposalView }

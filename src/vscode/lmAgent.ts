@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { AgentError, CancelledError, errorMessage } from '../core/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../core/ports';
-import type { Settings } from '../core/settings';
+import { AgentError, CancelledError, errorMessage } from '../domain/errors';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../domain/ports';
+import type { Settings } from '../domain/settings';
 import { createAgent } from '../agents/index';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
 import { throttleProgress } from '../agents/progress';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../core/ports';
+import type { Logger } from '../domain/ports';
 
 /** The one LogOutputChannel "Refine Loop"; every message tagged with its component. */
 export class Log implements Logger, vscode.Disposable {

@@ -2,12 +2,12 @@
 // wiring in extension.ts fills in. The session types are the loop's own (type-only
 // imports), so the two cannot drift apart; the editor's own parts still build and test
 // without the loop's code.
-import type { SessionPorts, SessionResult, SessionTask } from '../core/loop';
-import type { Agent, Logger, TestRunner } from '../core/ports';
-import type { SessionRecord } from '../core/record';
-import type { Settings } from '../core/settings';
+import type { SessionPorts, SessionResult, SessionTask } from '../loop/loop';
+import type { Agent, Logger, TestRunner } from '../domain/ports';
+import type { SessionRecord } from '../domain/record';
+import type { Settings } from '../domain/settings';
 
-export type { SessionPorts, SessionResult, SessionTask } from '../core/loop';
+export type { SessionPorts, SessionResult, SessionTask } from '../loop/loop';
 
 export interface TestCommandGuess {
   readonly command: string;

@@ -1,7 +1,7 @@
 // A stored session record as the review panel's state: what the panel shows again after
 // a window reload, when the session itself (held in memory) is gone. Pure (no `vscode`).
-import type { PanelFile, PanelState } from '../core/reviewPanelProtocol';
-import type { SessionRecord } from '../core/record';
+import type { PanelFile, PanelState } from '../protocol/reviewPanel';
+import type { SessionRecord } from '../domain/record';
 
 type Hunk = PanelFile['hunks'][number];
 

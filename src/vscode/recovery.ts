@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { pendingJournals, recoverEntry } from '../core/checkpoints';
-import { errorMessage } from '../core/errors';
-import type { Journal, Reviewer } from '../core/ports';
-import type { JournalEntry } from '../core/record';
+import { pendingJournals, recoverEntry } from '../loop/checkpoints';
+import { errorMessage } from '../domain/errors';
+import type { Journal, Reviewer } from '../domain/ports';
+import type { JournalEntry } from '../domain/record';
 import type { Log } from './log';
 import { VscodeWorkspace } from './workspaceAdapter';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../core/dispose';
+import { Disposable } from '../domain/dispose';
 import {
   REVIEW_PANEL_VIEW_TYPE,
   hostMessageSchema,
@@ -9,7 +9,7 @@ import {
   type PersistedPanel,
   type PanelMessage,
   type PanelState,
-} from '../core/reviewPanelProtocol';
+} from '../protocol/reviewPanel';
 import type { Log } from './log';
 
 /**

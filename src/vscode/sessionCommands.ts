@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { restoreCheckpoint } from '../core/checkpoints';
-import { Disposable } from '../core/dispose';
-import { CancelledError, UsageError } from '../core/errors';
-import type { FileChange } from '../core/model';
-import type { Journal, SessionHistory } from '../core/ports';
+import { restoreCheckpoint } from '../loop/checkpoints';
+import { Disposable } from '../domain/dispose';
+import { CancelledError, UsageError } from '../domain/errors';
+import type { FileChange } from '../domain/model';
+import type { Journal, SessionHistory } from '../domain/ports';
 import { registerCommand } from './commands';
 import { readSettings } from './configuration';
 import type { LoopApi } from './loopApi';

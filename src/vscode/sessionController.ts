@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../core/dispose';
-import { CancelledError, UsageError, errorMessage } from '../core/errors';
-import type { Agent, Journal, Reviewer, SessionHistory, TestRunner } from '../core/ports';
-import type { SessionRecord } from '../core/record';
-import type { PanelMessage, PanelState, PersistedPanel } from '../core/reviewPanelProtocol';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../core/session';
-import type { Settings } from '../core/settings';
+import { Disposable } from '../domain/dispose';
+import { CancelledError, UsageError, errorMessage } from '../domain/errors';
+import type { Agent, Journal, Reviewer, SessionHistory, TestRunner } from '../domain/ports';
+import type { SessionRecord } from '../domain/record';
+import type { PanelMessage, PanelState, PersistedPanel } from '../protocol/reviewPanel';
+import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
+import type { Settings } from '../domain/settings';
 import type { DiffDocuments } from './diffDocuments';
 import { GateController, type PendingGate } from './gates';
 import type { SessionPorts, SessionResult, SessionTask } from './loopApi';

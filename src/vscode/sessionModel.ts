@@ -1,10 +1,10 @@
 // What the editor knows about sessions: built from the loop's events and the views the
 // gates show. Pure (no `vscode`), so the Sessions view, the status bar and the review
 // panel read one model, and unit tests check it without an editor.
-import type { FileChange, FileDiff } from '../core/model';
-import type { PanelFile, PanelPhase, PanelState } from '../core/reviewPanelProtocol';
-import type { ProposalView, RoundView, SessionEvent } from '../core/session';
-import { summarize, type TestReport } from '../core/testReport';
+import type { FileChange, FileDiff } from '../domain/model';
+import type { PanelFile, PanelPhase, PanelState } from '../protocol/reviewPanel';
+import type { ProposalView, RoundView, SessionEvent } from '../domain/session';
+import { summarize, type TestReport } from '../domain/testReport';
 
 export interface TestSummary {
   readonly passed: number;

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../core/dispose';
-import { errorMessage } from '../core/errors';
-import type { SessionHistory } from '../core/ports';
-import type { SessionRecord } from '../core/record';
+import { Disposable } from '../domain/dispose';
+import { errorMessage } from '../domain/errors';
+import type { SessionHistory } from '../domain/ports';
+import type { SessionRecord } from '../domain/record';
 import type { Log } from './log';
 import type { LiveSession } from './sessionModel';
 import { outcomeLabel } from './sessionModel';

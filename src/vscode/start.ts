@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CancelledError, UsageError } from '../core/errors';
-import type { ScopeFile } from '../core/prompt';
-import type { Settings } from '../core/settings';
+import { CancelledError, UsageError } from '../domain/errors';
+import type { ScopeFile } from '../loop/prompt';
+import type { Settings } from '../domain/settings';
 import type { LoopApi } from './loopApi';
 import type { Log } from './log';
 import { type VscodeWorkspace } from './workspaceAdapter';

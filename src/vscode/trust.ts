@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RefineError } from '../core/errors';
+import { RefineError } from '../domain/errors';
 import type { Log } from './log';
 
 /** Thrown (and shown once, with a way to trust) when a loop would run a command in Restricted Mode. */

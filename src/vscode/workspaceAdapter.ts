@@ -1,10 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PathError } from '../core/errors';
-import { contentHash } from '../core/hash';
-import type { WorkspacePath } from '../core/model';
-import type { CommitResult, FileWrite, Logger, Workspace } from '../core/ports';
+import { PathError } from '../domain/errors';
+import { contentHash } from '../domain/hash';
+import type { WorkspacePath } from '../domain/model';
+import type { CommitResult, FileWrite, Logger, Workspace } from '../domain/ports';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 

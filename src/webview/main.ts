@@ -8,7 +8,7 @@ import {
   type PanelFile,
   type PanelMessage,
   type PanelState,
-} from '../core/reviewPanelProtocol';
+} from '../protocol/reviewPanel';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { sha256Hex } from '../../src/core/hash';
-import type { FileChange, FileDiff } from '../../src/core/model';
-import type { TestReport } from '../../src/core/testReport';
+import { sha256Hex } from '../../src/domain/hash';
+import type { FileChange, FileDiff } from '../../src/domain/model';
+import type { TestReport } from '../../src/domain/testReport';
 import type { TestingApi } from '../../src/vscode/extension';
 import { EXTENSION_ID } from './helpers';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
-import { configurationContribution, defaultSettings } from '../../src/core/settings';
+import { configurationContribution, defaultSettings } from '../../src/domain/settings';
 import { EXTENSION_ID, activateExtension } from './helpers';
 
 describe('Foundation: the extension in a real VS Code host', () => {

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { AgentError, CancelledError } from '../../src/core/errors';
-import { buildPrompt } from '../../src/core/prompt';
-import type { AgentProgress, AgentRequest, Logger } from '../../src/core/ports';
+import { AgentError, CancelledError } from '../../src/domain/errors';
+import { buildPrompt } from '../../src/loop/prompt';
+import type { AgentProgress, AgentRequest, Logger } from '../../src/domain/ports';
 import { EDIT_TOOL_NAME } from '../../src/edits/toolCall';
-import { parseSettings } from '../../src/core/settings';
+import { parseSettings } from '../../src/domain/settings';
 import { createEditorAgent, createLanguageModelAgent } from '../../src/vscode/lmAgent';
 
 // The vscode-lm provider inside the real VS Code host. VS Code 1.100's stable API has

@@ -1,4 +1,4 @@
-import { type RunProblem, type StackFrame, type TestCase, type TestReport, failingTests, summarize } from '../../core/testReport';
+import { type RunProblem, type StackFrame, type TestCase, type TestReport, failingTests, summarize } from '../../domain/testReport';
 import { parseJsFrame } from '../parsers/common';
 import { clean, normaliseMessage, oneLine } from './clean';
 

@@ -1,4 +1,4 @@
-import type { RunProblem, StackFrame, TestCase } from '../../core/testReport';
+import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 
 // What every parser shares: the context it parses in, what it returns, and the small
 // helpers that turn a runner's paths and stack lines into workspace terms. Pure.

@@ -1,4 +1,4 @@
-import type { RunProblem, StackFrame, TestCase } from '../../core/testReport';
+import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, frame, makeTest, stripAnsi } from './common';
 
 // `go test -json`: one event per line (run, output, pass, fail, skip) per package and

@@ -1,4 +1,4 @@
-import { type RunProblem, type TestReport, type TestRun, type reportFormats } from '../../core/testReport';
+import { type RunProblem, type TestReport, type TestRun, type reportFormats } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, stripAnsi } from './common';
 import { parseGoJson } from './goJson';
 import { parseJestJson } from './jestJson';

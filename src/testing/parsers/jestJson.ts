@@ -1,4 +1,4 @@
-import type { RunProblem, TestCase } from '../../core/testReport';
+import type { RunProblem, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, makeTest, splitErrorType, splitJsError, stripAnsi, workspacePath } from './common';
 import { ReportFormatError } from './junit';
 

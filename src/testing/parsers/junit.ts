@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { RunProblem, StackFrame, TestCase } from '../../core/testReport';
+import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, frame, makeTest, parseJsFrame, splitErrorType, splitJsError, stripAnsi, trimBlankLines, workspacePath } from './common';
 
 // JUnit XML as pytest (--junitxml), vitest and jest's junit reporters, mocha's xunit

@@ -1,4 +1,4 @@
-import type { RunProblem, StackFrame, TestCase } from '../../core/testReport';
+import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, frame, makeTest, stripAnsi } from './common';
 
 // `cargo test` output: libtest's `test name ... ok|FAILED|ignored` lines, the captured

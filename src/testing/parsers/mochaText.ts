@@ -1,4 +1,4 @@
-import type { TestCase } from '../../core/testReport';
+import type { TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, makeTest, splitErrorType, splitJsError, stripAnsi, workspacePath } from './common';
 
 // Mocha's default `spec` reporter, the fallback when no xunit file was written. The

@@ -1,4 +1,4 @@
-import type { RunProblem, StackFrame, TestCase } from '../../core/testReport';
+import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, frame, makeTest, stripAnsi } from './common';
 
 // pytest's terminal output, the fallback when no --junitxml report was written. The

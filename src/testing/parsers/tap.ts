@@ -1,4 +1,4 @@
-import type { RunProblem, TestCase } from '../../core/testReport';
+import type { RunProblem, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, makeTest, parseJsFrame, stripAnsi, workspacePath } from './common';
 
 // TAP 13 as node:test writes it (`--test-reporter=tap`): nested subtests by indentation,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { UsageError } from '../../../src/core/errors';
+import { UsageError } from '../../../src/domain/errors';
 import { agentConfigFromCli, apiKeyFromEnv } from '../../../src/agents/cliOptions';
 import { createAgent } from '../../../src/agents/index';
 

@@ -2,9 +2,9 @@ import { afterEach, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AgentError, CancelledError } from '../../../src/core/errors';
-import { sha256Hex } from '../../../src/core/hash';
-import type { AgentProgress } from '../../../src/core/ports';
+import { AgentError, CancelledError } from '../../../src/domain/errors';
+import { sha256Hex } from '../../../src/domain/hash';
+import type { AgentProgress } from '../../../src/domain/ports';
 import { createAgent } from '../../../src/agents/index';
 import { alive, failure, fixture, recordingLogger, sampleRequest, tempDir, waitFor } from './helpers';
 

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { createAgent } from '../../../src/agents/index';
-import { AgentError, CancelledError } from '../../../src/core/errors';
-import { buildPrompt } from '../../../src/core/prompt';
-import type { Agent, AgentRequest, Logger } from '../../../src/core/ports';
+import { AgentError, CancelledError } from '../../../src/domain/errors';
+import { buildPrompt } from '../../../src/loop/prompt';
+import type { Agent, AgentRequest, Logger } from '../../../src/domain/ports';
 
 // Shared by the agent tests: the repo's fixture folder, temp dirs, a real request built
 // by the prompt builder, a logger that remembers what it was told, and an HTTP provider

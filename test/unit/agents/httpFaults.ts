@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CancelledError } from '../../../src/core/errors';
-import type { Agent, AgentProgress } from '../../../src/core/ports';
+import { CancelledError } from '../../../src/domain/errors';
+import type { Agent, AgentProgress } from '../../../src/domain/ports';
 import { failure, recordingLogger, sampleRequest, waitFor, type HttpTestOptions } from './helpers';
 import { LoopbackServer, sendJson, serveInSuite, tick, writeEvents, writeHuge } from './loopbackServer';
 

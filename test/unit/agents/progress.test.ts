@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { AgentProgress } from '../../../src/core/ports';
+import type { AgentProgress } from '../../../src/domain/ports';
 import { throttleProgress } from '../../../src/agents/progress';
 
 describe('throttleProgress', () => {

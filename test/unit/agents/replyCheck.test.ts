@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { AgentError } from '../../../src/core/errors';
+import { AgentError } from '../../../src/domain/errors';
 import { checkReply, hasEdits } from '../../../src/agents/replyCheck';
 
 describe('checkReply', () => {

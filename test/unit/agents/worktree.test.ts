@@ -2,7 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AgentError } from '../../../src/core/errors';
+import { AgentError } from '../../../src/domain/errors';
 import { copyWorkspace, diffCopy } from '../../../src/agents/worktree';
 import { tempDir } from './helpers';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { corpusClasses, loadCorpus } from '../../../src/bench/editsCorpus';
-import { runCase } from '../../../src/bench/editsBench';
+import { corpusClasses, loadCorpus } from '../../bench/editsCorpus';
+import { runCase } from '../../bench/editsBench';
 import { repoRoot } from './helpers';
 
 // Every perturbation class of the benchmark corpus, one site per class and source file

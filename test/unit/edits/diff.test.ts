@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FileChange } from '../../../src/core/model';
+import type { FileChange } from '../../../src/domain/model';
 import { diffChange, diffChanges, keepHunks, unifiedPatch } from '../../../src/edits/index';
 import { decode, encode } from './helpers';
 

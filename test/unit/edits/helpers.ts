@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PathError } from '../../../src/core/errors';
-import type { Workspace } from '../../../src/core/ports';
+import { PathError } from '../../../src/domain/errors';
+import type { Workspace } from '../../../src/domain/ports';
 
 // Shared by the edit engine's tests: the repository root (tests run from out/, so
 // fixtures are found by walking up to package.json) and an in-memory fake of the

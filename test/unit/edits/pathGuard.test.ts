@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PathError } from '../../../src/core/errors';
+import { PathError } from '../../../src/domain/errors';
 import { guardPath } from '../../../src/edits/index';
 
 const accepted: [string, string][] = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sha256Hex } from '../../../src/core/hash';
+import { sha256Hex } from '../../../src/domain/hash';
 import { applyEdits } from '../../../src/edits/index';
 import { LfTextFile, decodeFile, encodeFile, indexOfBytes, joinLines, scanUtf8 } from '../../../src/edits/text';
 import { decode, encode, memoryWorkspace } from './helpers';

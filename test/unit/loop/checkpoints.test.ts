@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyJournaled, imagesOf, pendingJournals, recoverEntry, recoverJournal, restoreCheckpoint } from '../../../src/core/checkpoints';
+import { applyJournaled, imagesOf, pendingJournals, recoverEntry, recoverJournal, restoreCheckpoint } from '../../../src/loop/checkpoints';
 import { bytes, MemoryHistory, MemoryJournal, MemoryWorkspace, ScriptedReviewer, silentLog } from './fakes';
-import { contentHash } from '../../../src/core/hash';
-import type { FileChange } from '../../../src/core/model';
+import { contentHash } from '../../../src/domain/hash';
+import type { FileChange } from '../../../src/domain/model';
 
 async function modify(workspace: MemoryWorkspace, path: string, after: string): Promise<FileChange> {
   const before = await workspace.read(path);

@@ -5,8 +5,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pendingJournals } from '../../../src/core/checkpoints';
-import { contentHash } from '../../../src/core/hash';
+import { pendingJournals } from '../../../src/loop/checkpoints';
+import { contentHash } from '../../../src/domain/hash';
 import { createFileJournal } from '../../../src/node/sessionStore';
 
 // The real CLI (compiled), the real `command` provider running a scripted agent

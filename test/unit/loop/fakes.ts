@@ -1,10 +1,10 @@
 // Fakes of the core's ports for unit tests of the loop: an in-memory workspace,
 // history and journal, a scripted reviewer, agent and test runner. Each records what it was asked.
-import type { Agent, AgentReply, AgentRequest, CommitResult, FileWrite, Journal, Logger, Reviewer, SessionHistory, TestPlan, TestRunner, Workspace } from '../../../src/core/ports';
-import type { JournalEntry, SessionRecord } from '../../../src/core/record';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from '../../../src/core/session';
-import type { TestCase, TestReport } from '../../../src/core/testReport';
-import { contentHash } from '../../../src/core/hash';
+import type { Agent, AgentReply, AgentRequest, CommitResult, FileWrite, Journal, Logger, Reviewer, SessionHistory, TestPlan, TestRunner, Workspace } from '../../../src/domain/ports';
+import type { JournalEntry, SessionRecord } from '../../../src/domain/record';
+import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from '../../../src/domain/session';
+import type { TestCase, TestReport } from '../../../src/domain/testReport';
+import { contentHash } from '../../../src/domain/hash';
 
 export const bytes = (text: string) => new TextEncoder().encode(text);
 export const text = (data: Uint8Array | undefined) => (data === undefined ? undefined : new TextDecoder().decode(data));

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchesAny, protectedAmong } from '../../../src/core/glob';
-import { defaultProtectedPaths } from '../../../src/core/settings';
-import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint, workSignal } from '../../../src/core/limits';
+import { matchesAny, protectedAmong } from '../../../src/domain/glob';
+import { defaultProtectedPaths } from '../../../src/domain/settings';
+import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint, workSignal } from '../../../src/loop/limits';
 import { bytes, report } from './fakes';
 
 test('the default protected paths catch tests, CI, editor settings, env files and lock files, and nothing else', () => {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { restoreCheckpoint, runSession, type SessionPorts } from '../../../src/core/loop';
-import type { AgentRequest } from '../../../src/core/ports';
-import { parseSettings, type Settings } from '../../../src/core/settings';
-import { AgentError, TestRunError } from '../../../src/core/errors';
-import { sessionEventSchema, type AfterTestsDecision, type ReviewDecision } from '../../../src/core/session';
+import { restoreCheckpoint, runSession, type SessionPorts } from '../../../src/loop/loop';
+import type { AgentRequest } from '../../../src/domain/ports';
+import { parseSettings, type Settings } from '../../../src/domain/settings';
+import { AgentError, TestRunError } from '../../../src/domain/errors';
+import { sessionEventSchema, type AfterTestsDecision, type ReviewDecision } from '../../../src/domain/session';
 import type { AfterScript, ReviewScript } from './fakes';
 import { bytes, Events, MemoryHistory, MemoryJournal, MemoryWorkspace, report, ScriptedAgent, ScriptedReviewer, ScriptedTests, silentLog, TickingClock } from './fakes';
 

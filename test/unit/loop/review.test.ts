@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rebaseChange, resolveApproval } from '../../../src/core/review';
-import { exportReport } from '../../../src/core/report';
-import type { FileChange, FileDiff } from '../../../src/core/model';
-import type { SessionRecord } from '../../../src/core/record';
+import { rebaseChange, resolveApproval } from '../../../src/loop/review';
+import { exportReport } from '../../../src/loop/report';
+import type { FileChange, FileDiff } from '../../../src/domain/model';
+import type { SessionRecord } from '../../../src/domain/record';
 import { bytes, text } from './fakes';
 
 const change = (path: string, before: string, after: string): FileChange => ({ path, kind: 'modify', before: bytes(before), after: bytes(after) });

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { terminalReviewer } from '../../../src/cli/run';
 import { diffChanges } from '../../../src/edits';
-import type { FileChange } from '../../../src/core/model';
-import type { ProposalView, RoundView } from '../../../src/core/session';
+import type { FileChange } from '../../../src/domain/model';
+import type { ProposalView, RoundView } from '../../../src/domain/session';
 import { bytes, report } from './fakes';
 
 // The terminal gates of `refine-loop run`, answered by a script instead of a person.

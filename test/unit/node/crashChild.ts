@@ -2,8 +2,8 @@
 // writes, commit mark) to a real folder, or restores its checkpoint, and pauses
 // forever at step N, where the parent kills it with SIGKILL.
 // Usage: node crashChild.js ROOT STORE N [apply|restore] (N 0: no pause).
-import { applyJournaled, imagesOf, restoreCheckpoint } from '../../../src/core/checkpoints';
-import type { FileChange } from '../../../src/core/model';
+import { applyJournaled, imagesOf, restoreCheckpoint } from '../../../src/loop/checkpoints';
+import type { FileChange } from '../../../src/domain/model';
 import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
 

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../../src/core/checkpoints';
+import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../../src/loop/checkpoints';
 import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
-import type { Reviewer } from '../../../src/core/ports';
+import type { Reviewer } from '../../../src/domain/ports';
 import { CRASH_SESSION, preFiles, roundEdits } from './crashChild';
 
 // Crash injection: a real child process applies a round and is killed with SIGKILL at

@@ -4,8 +4,8 @@ import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile, stat, chmod 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
-import { contentHash } from '../../../src/core/hash';
-import { PathError } from '../../../src/core/errors';
+import { contentHash } from '../../../src/domain/hash';
+import { PathError } from '../../../src/domain/errors';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
-import type { SessionRecord } from '../../../src/core/record';
+import type { SessionRecord } from '../../../src/domain/record';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

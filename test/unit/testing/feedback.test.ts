@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TestCase, TestReport } from '../../../src/core/testReport';
+import type { TestCase, TestReport } from '../../../src/domain/testReport';
 import { buildFeedback, displayName, foldStack, groupFailures, sourcesNeeded } from '../../../src/testing/feedback/index';
 import { normaliseMessage, stripAbsolutePaths, stripTimings } from '../../../src/testing/feedback/clean';
 import { assembleReport, parseReport } from '../../../src/testing/parsers/index';

@@ -3,10 +3,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TestCase } from '../../../src/core/testReport';
-import { detectTestCommand } from '../../../src/testing/detect';
+import type { TestCase } from '../../../src/domain/testReport';
+import { detectTestCommand } from '../../../src/node/detectTests';
 import { identifyFramework, withReport, withSelection } from '../../../src/testing/frameworks';
-import { resolvePackageScript } from '../../../src/testing/runner';
+import { resolvePackageScript } from '../../../src/node/testRunner';
 
 // Command-line work per framework (reporter flags, test selection) and the proposal
 // of a test command from a workspace's files.

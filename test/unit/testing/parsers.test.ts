@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ParsedTests } from '../../../src/testing/parsers/index';
 import { ReportFormatError, assembleReport, detectFormat, parseReport } from '../../../src/testing/parsers/index';
-import { isGreen } from '../../../src/core/testReport';
+import { isGreen } from '../../../src/domain/testReport';
 import { capturedSamples, fixturesRoot } from './helpers';
 
 // Every parser against output captured from the real runner (test/fixtures/runners/

@@ -4,9 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { type TestReport, testReportSchema } from '../../../src/core/testReport';
+import { type TestReport, testReportSchema } from '../../../src/domain/testReport';
 import { buildFeedback } from '../../../src/testing/feedback/index';
-import { createTestRunner } from '../../../src/testing/runner';
+import { createTestRunner } from '../../../src/node/testRunner';
 import { fixturesRoot, repoRoot } from './helpers';
 
 // Each fixture project run by its real runner through createTestRunner, at test time.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelledError, UsageError } from '../../../src/core/errors';
-import type { ProposalView, RoundView } from '../../../src/core/session';
+import { CancelledError, UsageError } from '../../../src/domain/errors';
+import type { ProposalView, RoundView } from '../../../src/domain/session';
 import { GateController } from '../../../src/vscode/gates';
 
 const proposal = (round: number): ProposalView => ({ sessionId: 's', round, maxRounds: 3, summary: '', changes: [], diffs: [], protectedPaths: [], editProblems: [] });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SessionRecord } from '../../../src/core/record';
+import type { SessionRecord } from '../../../src/domain/record';
 import { hunksOfPatch, panelStateFromRecord } from '../../../src/vscode/recordView';
 
 const patch = `--- a/src/a.js

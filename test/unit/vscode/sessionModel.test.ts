@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProposalView } from '../../../src/core/session';
-import type { TestReport } from '../../../src/core/testReport';
+import type { ProposalView } from '../../../src/domain/session';
+import type { TestReport } from '../../../src/domain/testReport';
 import { SessionModel, groupFailures } from '../../../src/vscode/sessionModel';
 
 const run = { command: 'x', exitCode: 1, signal: null, durationMs: 1, timedOut: false, cancelled: false, outputHead: '', outputTail: '', droppedBytes: 0 };

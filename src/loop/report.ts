@@ -1,4 +1,4 @@
-import type { RoundRecord, SessionRecord, TestResultRecord } from './record';
+import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
 
 // A session as a Markdown report: the task, each round's diff, test result and
 // decisions, and the outcome. Patches go in fenced blocks long enough not to be

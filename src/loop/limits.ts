@@ -1,6 +1,6 @@
-import { sha256Hex } from './hash';
-import type { Settings } from './settings';
-import type { TestReport } from './testReport';
+import { sha256Hex } from '../domain/hash';
+import type { Settings } from '../domain/settings';
+import type { TestReport } from '../domain/testReport';
 
 // When the loop stops by rule: the hard limits (rounds, minutes, tokens) and the
 // progress check (stuck). Each answers with a reason a person can read, or undefined.

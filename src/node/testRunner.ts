@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import type { Logger, TestPlan, TestRunner } from '../core/ports';
-import type { TestCase, TestReport, TestRun } from '../core/testReport';
+import type { Logger, TestPlan, TestRunner } from '../domain/ports';
+import type { TestCase, TestReport, TestRun } from '../domain/testReport';
 import { type CommandResult, runCommand } from './process';
-import { type Command, type Framework, identifyFramework, withReport, withSelection } from './frameworks';
-import { type ParseContext, type ParsedTests, type ReportFormat, ReportFormatError, assembleReport, detectFormat, parseReport } from './parsers/index';
+import { type Command, type Framework, identifyFramework, withReport, withSelection } from '../testing/frameworks';
+import { type ParseContext, type ParsedTests, type ReportFormat, ReportFormatError, assembleReport, detectFormat, parseReport } from '../testing/parsers/index';
 
 // The TestRunner port over a real command: knows the framework from the command line,
 // asks it for a machine-readable report, runs the previous round's failures first

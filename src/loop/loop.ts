@@ -1,6 +1,6 @@
-import { CancelledError, RefineError, errorMessage } from './errors';
-import type { Outcome } from './session';
-import type { Settings } from './settings';
+import { CancelledError, RefineError, errorMessage } from '../domain/errors';
+import type { Outcome } from '../domain/session';
+import type { Settings } from '../domain/settings';
 import { workSignal } from './limits';
 import { SessionRun, type SessionPorts, type SessionTask } from './sessionRun';
 

@@ -1,7 +1,7 @@
 import { applyPatch, createTwoFilesPatch, structuredPatch } from 'diff';
-import type { FileChange, FileDiff } from './model';
+import type { FileChange, FileDiff } from '../domain/model';
 import type { Rejection } from './prompt';
-import type { ReviewDecision } from './session';
+import type { ReviewDecision } from '../domain/session';
 
 // Turning a review decision into the changes to write: hunks kept, the person's own
 // edits, protected paths without an explicit yes left out, and what the agent is told.

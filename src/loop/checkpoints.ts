@@ -1,8 +1,8 @@
-import { contentHash } from './hash';
-import type { FileChange } from './model';
-import type { FileWrite, Journal, Logger, Reviewer, SessionHistory, Workspace } from './ports';
-import type { FileImages, JournalEntry } from './record';
-import { CancelledError, RefineError, errorMessage } from './errors';
+import { contentHash } from '../domain/hash';
+import type { FileChange } from '../domain/model';
+import type { FileWrite, Journal, Logger, Reviewer, SessionHistory, Workspace } from '../domain/ports';
+import type { FileImages, JournalEntry } from '../domain/record';
+import { CancelledError, RefineError, errorMessage } from '../domain/errors';
 
 // Checkpoints and the journal. A round's journal entry holds the pre- and post-images
 // of exactly the files it touches; it is written before the first file is touched and

@@ -1,17 +1,17 @@
 import { applyEdits, diffChanges, keepHunks, parseReply, parseToolCalls, unifiedPatch } from '../edits';
 import { buildFeedback, sourcesNeeded } from '../testing/feedback';
 import { applyJournaled, imagesOf, restoreCheckpoint } from './checkpoints';
-import { errorMessage } from './errors';
-import { protectedAmong } from './glob';
+import { errorMessage } from '../domain/errors';
+import { protectedAmong } from '../domain/glob';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
-import type { FileChange, FileDiff } from './model';
-import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from './ports';
+import type { FileChange, FileDiff } from '../domain/model';
+import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from '../domain/ports';
 import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
-import type { RoundRecord, SessionRecord, TestResultRecord } from './record';
+import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
 import { rebaseChange, resolveApproval } from './review';
-import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from './session';
-import type { Settings } from './settings';
-import { failingTests, isGreen, summarize, type TestReport } from './testReport';
+import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
+import type { Settings } from '../domain/settings';
+import { failingTests, isGreen, summarize, type TestReport } from '../domain/testReport';
 
 // The state and the steps of one session, for the loop in ./loop.ts: each method is
 // one step of a round. The session record is saved after every step, so the history

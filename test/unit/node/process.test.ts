@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCommand, testEnvironment } from '../../../src/testing/process';
-import { fixturesRoot } from './helpers';
+import { runCommand, testEnvironment } from '../../../src/node/process';
+import { fixturesRoot } from '../testing/helpers';
 
 // The process runner against real processes: a hanging test with grandchildren, a
 // 1 GiB output flood, caps, cancel, environment hygiene.
@@ -44,7 +44,7 @@ describe('runCommand', () => {
 
   it('caps a 1 GiB output flood: killed past 50 MB, head and tail kept, memory under 200 MB', async () => {
     // In its own process, so its peak memory is the runner's alone.
-    const processModule = join(__dirname, '..', '..', '..', 'src', 'testing', 'process.js');
+    const processModule = join(__dirname, '..', '..', '..', 'src', 'node', 'process.js');
     const script = `
       const { runCommand } = require(${JSON.stringify(processModule)});
       runCommand({ cwd: ${JSON.stringify(join(fixturesRoot(), 'flood'))}, command: ['node', 'flood.js'], timeoutMs: 120000 }).then((result) => {

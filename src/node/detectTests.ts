@@ -1,6 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { identifyFramework } from './frameworks';
+import { identifyFramework } from '../testing/frameworks';
 
 // Proposes a test command from what the workspace holds, for the person to confirm
 // before it first runs. Reads files only; runs nothing.

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { applyEdits, parseReply } from '../edits';
-import type { ApplyResult } from '../edits';
+import { applyEdits, parseReply } from '../../src/edits';
+import type { ApplyResult } from '../../src/edits';
 import { corpusCases, type EditCase } from './editsCorpus';
 
 // Runs the edit corpus through parseReply + applyEdits and scores every case against

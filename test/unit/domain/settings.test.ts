@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../repoRoot';
-import { configurationContribution, defaultSettings, parseSettings, settingKeys, settingsMarkdownTable, SETTINGS_TABLE_END, SETTINGS_TABLE_START } from '../../../src/core/settings';
+import { configurationContribution, defaultSettings, parseSettings, settingKeys, settingsMarkdownTable, SETTINGS_TABLE_END, SETTINGS_TABLE_START } from '../../../src/domain/settings';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
 

@@ -1,5 +1,5 @@
-import type { EditProblem } from './session';
-import type { AgentRequest, ChatMessage } from './ports';
+import type { EditProblem } from '../domain/session';
+import type { AgentRequest, ChatMessage } from '../domain/ports';
 import { editToolDefinition, EDIT_TOOL_NAME } from '../edits/toolCall';
 
 // The prompt builder's contract (implemented with the agent providers work): what the

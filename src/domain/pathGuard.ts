@@ -1,4 +1,4 @@
-import { PathError } from '../core/errors';
+import { PathError } from './errors';
 
 // The path guard: every path an agent names passes here before it is read or written.
 // Pure string rules; symlink escapes are caught by the Workspace adapter, which knows

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Disposable } from '../../../src/core/dispose';
+import { Disposable } from '../../../src/domain/dispose';
 
 class Owner extends Disposable {
   add<T extends { dispose(): unknown }>(value: T): T {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildPrompt, estimateTokens, type PromptInput, type ScopeFile } from '../../../src/core/prompt';
+import { buildPrompt, estimateTokens, type PromptInput, type ScopeFile } from '../../../src/loop/prompt';
 import { EDIT_TOOL_NAME } from '../../../src/edits/toolCall';
 
 const file = (path: string, reason: ScopeFile['reason'], size = 40): ScopeFile => ({
