@@ -208,6 +208,8 @@ export class SessionRun {
       ...(latest && !isGreen(latest.report) ? { feedback: latest.feedback } : {}),
       budgetTokens: this.settings['agent.maxPromptTokens'],
       offerTools: this.ports.agent.acceptsTools === true,
+      maxToolCalls: this.settings['agent.maxToolCalls'],
+      ...(this.settings.maxTokens > 0 ? { sessionTokensLeft: this.settings.maxTokens - this.tokens } : {}),
     });
     const startedAt = this.ports.clock.now();
     const reply = await this.ports.agent.propose(request, signal, (progress) =>
@@ -249,6 +251,7 @@ export class SessionRun {
       agentId: this.ports.agent.id,
       tokens: { input: usage.inputTokens ?? request.estimatedInputTokens, ...(usage.outputTokens !== undefined ? { output: usage.outputTokens } : {}) },
       proposal: { summary, patch: changes.length > 0 ? unifiedPatch(changes) : '', files, protectedPaths, editProblems: problems.map((p) => (p.file ? `${p.file}: ${p.reason}` : p.reason)) },
+      ...(reply.kind === 'text' && reply.reads ? { reads: reply.reads.map((read) => ({ ...read })) } : {}),
       reverted: false,
     });
     await this.save();
