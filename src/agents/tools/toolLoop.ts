@@ -126,7 +126,8 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
       const outcome = await options.tools.run(call.name, call.input);
       options.onStatus(outcome.status);
       const content = capped(outcome.content, budget.maxResultTokens - resultTokens);
-      resultTokens += estimateTokens(content);
+      // A result that had to be cut used up what was left.
+      resultTokens = content === outcome.content ? resultTokens + estimateTokens(content) : budget.maxResultTokens;
       results.push({ id: call.id, name: call.name, content, isError: outcome.isError });
       reads.push({ ...outcome.read, size: content.length });
     }
