@@ -255,7 +255,8 @@ export class SessionRun {
       reverted: false,
     });
     await this.save();
-    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens } });
+    const reads = reply.kind === 'text' && reply.reads ? reply.reads.map((read) => ({ ...read })) : undefined;
+    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens }, ...(reads ? { reads } : {}) });
     // What the agent was told has now been answered.
     this.rejections = [];
     this.userEdits = undefined;
