@@ -2,7 +2,7 @@ import { AgentError } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
 import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
-import { runToolLoop, withReadTools, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
 
 // `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
 // of named events: message_start, content_block_start / _delta / _stop per text or
@@ -72,7 +72,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       keyHint: 'REFINE_LOOP_API_KEY or ANTHROPIC_API_KEY',
       unreachableHint: 'Check the network connection and any proxy, and the base URL if you set one (refineLoop.agent.baseUrl, --base-url).',
     });
-    const offered = options.tools ? withReadTools(request) : request;
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
     const headers = { 'x-api-key': options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'text/event-stream' };
 
     /** One streamed message over the conversation so far. */

@@ -2,7 +2,7 @@ import { AgentError } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
 import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, readJsonBody, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
-import { runToolLoop, withReadTools, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
 
 // `openai-compatible`: POST {baseUrl}/chat/completions with `stream: true` (server-sent
 // events of `chat.completion.chunk` objects, ended by `data: [DONE]`). Ollama, vLLM,
@@ -83,7 +83,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       keyHint: 'REFINE_LOOP_API_KEY or OPENAI_API_KEY',
       unreachableHint: 'Is the server running, and is the base URL right (refineLoop.agent.baseUrl, --base-url)? For a local Ollama, start it with `ollama serve`.',
     });
-    const offered = options.tools ? withReadTools(request) : request;
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     let toolsDropped = false;

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/l
 import { throttleProgress } from '../agents/progress';
 import { checkReply } from '../agents/replyCheck';
 import { createReadTools, type ReadTools } from '../agents/tools/readTools';
-import { runToolLoop, withReadTools, type Exchange, type ModelCall, type ModelTurn } from '../agents/tools/toolLoop';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from '../agents/tools/toolLoop';
 import { createWorkspaceReader } from '../node/workspaceReader';
 
 // `vscode-lm`: whatever chat models VS Code's Language Model API offers (GitHub Copilot
@@ -120,7 +120,7 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
     if (signal.aborted) throw new CancelledError();
     const model = await chooseModel();
     const where = describeModel(model);
-    const offered = options.tools ? withReadTools(request) : request;
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
     options.log.info(component, `round ${request.round}: ${where}, ~${offered.estimatedInputTokens} input tokens (model limit ${model.maxInputTokens})`);
 
     // The API has no system role: the instructions open the first user message.

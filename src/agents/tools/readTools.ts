@@ -236,7 +236,7 @@ export function createReadTools(options: ReadToolsOptions) {
     return fail(name, '', `there is no tool named '${name}'. The tools are ${[...readToolNames, EDIT_TOOL_NAME].join(', ')}.`, `unknown tool ${name}`);
   }
 
-  return { run };
+  return { run, reader, include };
 }
 
 export type ReadTools = ReturnType<typeof createReadTools>;

@@ -4,6 +4,7 @@ import type { AgentRequest, Logger, ToolBudget, ToolRead } from '../../domain/po
 import { EDIT_TOOL_NAME } from '../../edits/toolCall';
 import { estimateTokens } from '../../loop/prompt';
 import { readToolDefinitions, readToolGuidance, readToolNames } from './definitions';
+import { firstContext } from './firstContext';
 import type { ReadTools } from './readTools';
 
 // The turns of one round with the read-only tools, the same for every protocol: the
@@ -68,6 +69,29 @@ export function withReadTools(request: AgentRequest): AgentRequest {
   const tools = [...request.tools, ...readToolDefinitions().filter((tool) => !request.tools!.some((offered) => offered.name === tool.name))];
   const system = `${request.system}\n${readToolGuidance}`;
   return { ...request, system, tools, estimatedInputTokens: request.estimatedInputTokens + estimateTokens(readToolGuidance) + estimateTokens(JSON.stringify(readToolDefinitions())) };
+}
+
+/**
+ * The request of a round with read tools: the tools offered and explained, and the
+ * workspace map and imported modules in the first message (from half the read budget,
+ * which they then count against).
+ */
+export async function prepareRequest(request: AgentRequest, tools: ReadTools): Promise<AgentRequest> {
+  const offered = withReadTools(request);
+  if (offered === request || offered.messages.length === 0) return offered;
+  const budget = offered.toolBudget ?? DEFAULT_TOOL_BUDGET;
+  const context = await firstContext(offered, tools.reader, tools.include, Math.floor(budget.maxResultTokens / 2)).catch(() => undefined);
+  if (!context || context.text === '') return offered;
+  const [first, ...rest] = offered.messages;
+  const cut = first!.content.lastIndexOf('\n\n');
+  const content = cut < 0 ? `${first!.content}\n\n${context.text}` : `${first!.content.slice(0, cut)}\n\n${context.text}${first!.content.slice(cut)}`;
+  return {
+    ...offered,
+    messages: [{ ...first!, content }, ...rest],
+    files: [...offered.files, ...context.imported],
+    estimatedInputTokens: offered.estimatedInputTokens + context.tokens,
+    toolBudget: { ...budget, maxResultTokens: Math.max(0, budget.maxResultTokens - context.tokens) },
+  };
 }
 
 function addUsage(sum: TokenUsage | undefined, usage: TokenUsage | undefined): TokenUsage | undefined {
