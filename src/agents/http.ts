@@ -2,7 +2,7 @@ import { AgentError, CancelledError } from '../domain/errors';
 import type { TokenUsage } from '../domain/model';
 import type { AgentReply, Logger, ToolCall, ToolRead } from '../domain/ports';
 import { backoffMs, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, formatBytes, formatSeconds } from './limits';
-import { checkReply } from './replyCheck';
+import { checkNotEmpty } from './replyCheck';
 import { SseParser, type ServerSentEvent } from './sse';
 import type { ReadTools } from './tools/readTools';
 
@@ -65,7 +65,7 @@ export function httpCall(options: HttpAgentOptions, signal: AbortSignal, who: Pi
 
 /** A streamed reply as the loop gets it, once checked to hold an edit; usage only when the server reported it. */
 export function textReply(text: string, toolCalls: readonly ToolCall[], model: string, baseUrl: string, usage: TokenUsage | undefined, reads: readonly ToolRead[] = []): AgentReply {
-  checkReply(text, toolCalls, `${model} at ${baseUrl}`);
+  checkNotEmpty(text, toolCalls, `${model} at ${baseUrl}`);
   return {
     kind: 'text',
     text,

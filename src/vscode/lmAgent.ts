@@ -6,7 +6,7 @@ import type { Settings } from '../domain/settings';
 import { createAgent } from '../agents/index';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
 import { throttleProgress } from '../agents/progress';
-import { checkReply } from '../agents/replyCheck';
+import { checkNotEmpty } from '../agents/replyCheck';
 import { createReadTools, type ReadTools } from '../agents/tools/readTools';
 import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from '../agents/tools/toolLoop';
 import { createWorkspaceReader } from '../node/workspaceReader';
@@ -188,7 +188,7 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
     const { text } = result.turn;
     const toolCalls: ToolCall[] = result.turn.calls.map((each) => ({ name: each.name, input: each.input }));
     options.log.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), ${result.reads.length} read(s)`);
-    checkReply(text, toolCalls, where);
+    checkNotEmpty(text, toolCalls, where);
     return { kind: 'text', text, model: model.id, ...(toolCalls.length > 0 ? { toolCalls } : {}), ...(result.reads.length > 0 ? { reads: result.reads } : {}) };
   }
 

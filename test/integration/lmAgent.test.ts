@@ -234,11 +234,12 @@ describe('Agent providers: vscode-lm in the real VS Code host', () => {
     assert.equal(model.sawCancellation, true);
   });
 
-  it('rejects an empty reply and a reply without edits', async () => {
+  it('rejects an empty reply; hands a reply without edits to the loop', async () => {
     const empty = new TestChatModel('test-1', 'f', 'Test Model', { parts: [] });
     assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [empty] }).propose(request(), new AbortController().signal))).code, 'agent.emptyReply');
     const chatty = new TestChatModel('test-1', 'f', 'Test Model', { parts: [text('Looks fine to me.')] });
-    assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [chatty] }).propose(request(), new AbortController().signal))).code, 'agent.noEdits');
+    const answer = await createLanguageModelAgent({ log: silentLog, selectModels: async () => [chatty] }).propose(request(), new AbortController().signal);
+    assert.equal(answer.kind === 'text' && answer.text, 'Looks fine to me.', 'a reply without edits goes to the loop, which shows it');
   });
 
   it('answers a read_file call with a LanguageModelToolResultPart holding the unsaved buffer, not the disk', async () => {

@@ -34,11 +34,21 @@ const anthropicCall = (id: string, name: string, input: unknown) => [
 /** The text of everything the model has been sent, tool results included. */
 const conversation = (request: Received) => JSON.stringify(request.body.messages);
 
-function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], env: Record<string, string | undefined>, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [cli, ...args], { env: { ...process.env, REFINE_LOOP_API_KEY: '', ...env }, timeout: 90_000 }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-    child.stdin?.end();
+    child.stdin?.end(input);
   });
+}
+
+const openaiText = (text: string) => [chunk({ role: 'assistant', content: text }), chunk({}, 'stop'), 'data: [DONE]\n\n'];
+const TEXT_FIX = 'An inch is 2.54 cm.\n\nsrc/units.js\n<<<<<<< SEARCH\nconst CM_PER_INCH = 2.45;\n=======\nconst CM_PER_INCH = 2.54;\n>>>>>>> REPLACE\n';
+const QUESTION = 'Which file holds the conversion constant? I cannot tell from the test alone.';
+/** The report's count ("after N rounds" in its Outcome) and the last line's must agree. */
+function roundsSaid(stdout: string): { report: number; lastLine: number } {
+  const report = /## Outcome\n\n\*\*\w+\*\* after (\d+) rounds?/.exec(stdout)?.[1];
+  const lastLine = /outcome: \w+ after (\d+) rounds?\n$/.exec(stdout)?.[1];
+  return { report: Number(report), lastLine: Number(lastLine) };
 }
 
 const providers = [
@@ -78,4 +88,57 @@ describe('refine-loop run: the agent reads the file no stack frame names, then f
       assert.match(readFileSync(path.join(dir, 'src', 'units.js'), 'utf8'), /CM_PER_INCH = 2\.54;/);
     });
   }
+});
+
+describe('refine-loop run: a reply without edits is the round\'s outcome', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  async function project(name: string): Promise<string> {
+    const { dir, remove } = tempDir(name);
+    cleanups.push(remove);
+    cpSync(fixture('units-project'), dir, { recursive: true });
+    return dir;
+  }
+  const args = (dir: string, url: string, approve: 'each' | 'auto') => ['run', '--root', dir, '--task', 'make the tests pass', '--test', 'node --test', '--provider', 'openai-compatible', '--model', 'm', '--base-url', `${url}/v1`, '--approve', approve];
+
+  it('reviewEachRound: the person sees the question, answers with a reason, and the answer reaches the model', async () => {
+    const server = await LoopbackServer.start((request, response) =>
+      writeEvents(response, openaiText(conversation(request).includes('The reviewer answers: it is CM_PER_INCH in src/units.js') ? TEXT_FIX : QUESTION)),
+    );
+    cleanups.push(() => server.close());
+    const dir = await project('no-edits-review');
+    const result = await runCli(args(dir, server.url, 'each'), {}, 'n it is CM_PER_INCH in src/units.js\ny\ny\n');
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.match(result.stderr, /round 1 of at most 5: the agent proposes[\s\S]*Which file holds the conversion constant\?/);
+    assert.match(result.stdout, /## Round 1\n\nWhich file holds the conversion constant\?[\s\S]*Review: reject — it is CM_PER_INCH in src\/units\.js[\s\S]*Note: the agent replied without edits/);
+    assert.deepEqual(roundsSaid(result.stdout), { report: 2, lastLine: 2 });
+    assert.match(readFileSync(path.join(dir, 'src', 'units.js'), 'utf8'), /2\.54/);
+  });
+
+  it('autoUntilGreen: replies without edits are rounds without progress, and the loop stops as stuck', async () => {
+    const server = await LoopbackServer.start((_request, response) => writeEvents(response, openaiText(QUESTION)));
+    cleanups.push(() => server.close());
+    const dir = await project('no-edits-auto');
+    const result = await runCli(args(dir, server.url, 'auto'), {});
+    assert.equal(result.code, 1, result.stderr + result.stdout);
+    assert.match(result.stdout, /\*\*stuck\*\* after 2 rounds/);
+    assert.deepEqual(roundsSaid(result.stdout), { report: 2, lastLine: 2 });
+    assert.equal(server.received.length, 2);
+    assert.match(readFileSync(path.join(dir, 'src', 'units.js'), 'utf8'), /2\.45/, 'nothing written');
+  });
+
+  it('an agent call that fails is a round of the report too (it said 0, the last line 1)', async () => {
+    const server = await LoopbackServer.start((_request, response) => {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: 'bad key' } }));
+    });
+    cleanups.push(() => server.close());
+    const dir = await project('agent-fails');
+    const result = await runCli(args(dir, server.url, 'auto'), {});
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /## Round 1\n[\s\S]*Note: the agent call failed: .*(refused the API key|needs an API key)/);
+    assert.deepEqual(roundsSaid(result.stdout), { report: 1, lastLine: 1 });
+  });
 });
