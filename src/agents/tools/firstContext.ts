@@ -56,25 +56,30 @@ export function resolveImport(from: string, specifier: string, files: ReadonlySe
   return candidates.find((candidate) => files.has(candidate));
 }
 
-/** Paths grouped by folder, one line per folder: `src/ format.js units.js`. */
+/** Paths grouped by folder, one line per folder (`src/ format.js units.js`); past the cap, folders with a count (`lib/ (120 files)`). */
 export function workspaceMap(paths: readonly string[], total: number): string {
   const byFolder = new Map<string, string[]>();
-  for (const path of paths.slice(0, MAP_MAX_PATHS)) {
+  for (const path of paths) {
     const slash = path.lastIndexOf('/');
     const folder = slash < 0 ? './' : `${path.slice(0, slash)}/`;
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), path.slice(slash + 1)]);
+    const names = byFolder.get(folder) ?? [];
+    names.push(path.slice(slash + 1));
+    byFolder.set(folder, names);
   }
   const lines: string[] = [];
   let length = 0;
-  let shown = 0;
+  let named = 0;
+  let counted = 0;
   for (const [folder, names] of byFolder) {
-    const line = `${folder} ${names.join(' ')}`;
+    const withNames = named + names.length <= MAP_MAX_PATHS;
+    const line = withNames ? `${folder} ${names.join(' ')}` : `${folder} (${names.length} files)`;
     if (length + line.length > MAP_MAX_CHARS) break;
     lines.push(line);
     length += line.length + 1;
-    shown += names.length;
+    if (withNames) named += names.length;
+    else counted += names.length;
   }
-  const left = total - shown;
+  const left = total - named - counted;
   return `${lines.join('\n')}${left > 0 ? `\n… and ${left} more files (use list_files)` : ''}`;
 }
 
