@@ -51,7 +51,8 @@ function wireExchange(exchange: Exchange): Record<string, unknown>[] {
   const messages: Record<string, unknown>[] = [
     {
       role: 'assistant',
-      content: exchange.turn.text || null,
+      // A string, even empty: some local servers refuse a null content.
+      content: exchange.turn.text,
       tool_calls: exchange.turn.calls.map((each) => ({ id: each.id, type: 'function', function: { name: each.name, arguments: each.badJson ?? JSON.stringify(each.input) } })),
     },
     ...exchange.results.map((result) => ({ role: 'tool', tool_call_id: result.id, content: result.content })),
