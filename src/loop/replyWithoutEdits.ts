@@ -1,4 +1,4 @@
-import { errorMessage } from '../domain/errors';
+import { CancelledError, errorMessage } from '../domain/errors';
 import type { EventSink, Reviewer } from '../domain/ports';
 import type { RoundRecord } from '../domain/record';
 import type { EditProblem, ProposalView } from '../domain/session';
@@ -13,7 +13,8 @@ export const NO_EDITS_NOTE = "the agent replied without edits (a question, or gi
 /** The record of a round whose agent call failed: no proposal, the error as its note. */
 export function failedRound(round: number, startedAt: number, agentId: string, error: unknown): RoundRecord {
   const proposal = { summary: '', patch: '', files: [], protectedPaths: [], editProblems: [] };
-  return { round, startedAt, agentId, tokens: {}, proposal, reverted: false, note: `the agent call failed: ${errorMessage(error)}` };
+  const note = error instanceof CancelledError ? 'stopped during the agent call' : `the agent call failed: ${errorMessage(error)}`;
+  return { round, startedAt, agentId, tokens: {}, proposal, reverted: false, note };
 }
 
 export interface ReplyWithoutEdits {

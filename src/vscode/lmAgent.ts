@@ -148,12 +148,20 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
     };
 
     const progress = throttleProgress(onProgress);
+    let toolsDropped = false;
     /** One streamed answer over the conversation so far: tool calls are answered with LanguageModelToolResultPart. */
     const send = async (exchanges: readonly Exchange[]): Promise<ModelTurn> => {
       const conversation = [...messages, ...exchanges.flatMap(wireExchange)];
       let text = '';
       const calls: ModelCall[] = [];
-      const response = await model.sendRequest(conversation, { justification: JUSTIFICATION, ...(tools && tools.length > 0 ? { tools } : {}) }, cancellation.token);
+      const response = await Promise.resolve(model.sendRequest(conversation, { justification: JUSTIFICATION, ...(tools && tools.length > 0 && !toolsDropped ? { tools } : {}) }, cancellation.token))
+        .catch((error: unknown) => {
+          // A model without tool calling may refuse the tools: ask once more for text edit blocks.
+          if (!tools?.length || toolsDropped || exchanges.length > 0 || stopped() || !/tool/i.test(errorMessage(error))) throw error;
+          toolsDropped = true;
+          options.log.warn(component, `${where} does not take tools (${errorMessage(error)}); asking for text edit blocks instead`);
+          return model.sendRequest(conversation, { justification: JUSTIFICATION }, cancellation.token);
+        });
       for await (const part of response.stream) {
         if (part instanceof vscode.LanguageModelTextPart) text += part.value;
         else if (part instanceof vscode.LanguageModelToolCallPart) calls.push({ id: part.callId || `call_${exchanges.length}_${calls.length}`, name: part.name, input: part.input });

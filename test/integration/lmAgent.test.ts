@@ -52,6 +52,8 @@ interface Script {
   failMidStream?: Error;
   /** Waits for cancellation after the first part. */
   hang?: boolean;
+  /** Throws from sendRequest when tools are offered, as a model without tool calling may. */
+  refuseTools?: boolean;
   /** Parts chosen from the conversation (instead of `parts`). */
   respond?: (messages: vscode.LanguageModelChatMessage[]) => (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[];
 }
@@ -76,6 +78,7 @@ class TestChatModel implements vscode.LanguageModelChat {
       this.sawCancellation = true;
     });
     if (this.script.failOnSend) throw this.script.failOnSend;
+    if (this.script.refuseTools && options?.tools?.length) throw new Error('This model does not support tool calling.');
     const script = this.script;
     const chosen = script.respond ? script.respond(messages) : (script.parts ?? []);
     async function* stream(): AsyncIterable<vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart> {
@@ -277,6 +280,16 @@ describe('Agent providers: vscode-lm in the real VS Code host', () => {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await vscode.workspace.fs.delete(uri);
     }
+  });
+
+  it('asks again without tools when the model refuses them', async () => {
+    const model = new TestChatModel('test-1', 'f', 'Test Model', { parts: [text(EDIT)], refuseTools: true });
+    const agent = createLanguageModelAgent({ log: silentLog, selectModels: async () => [model], tools: editorTools(vscode.workspace.workspaceFolders![0]!.uri.fsPath) });
+    const reply = await agent.propose(request(true), new AbortController().signal);
+    assert.equal(reply.kind === 'text' && reply.text, EDIT);
+    assert.equal(model.received.length, 2);
+    assert.ok((model.received[0]!.options?.tools?.length ?? 0) > 0);
+    assert.equal(model.received[1]!.options?.tools, undefined);
   });
 
   it('creates the agent of the editor settings: vscode-lm, or a provider of src/agents', () => {

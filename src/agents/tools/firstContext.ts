@@ -1,3 +1,4 @@
+import { matchesAny } from '../../domain/glob';
 import type { AgentRequest, WorkspaceReader } from '../../domain/ports';
 import { estimateTokens } from '../../loop/prompt';
 import { MAX_FILE_BYTES } from './definitions';
@@ -121,7 +122,7 @@ export async function firstContext(request: AgentRequest, reader: WorkspaceReade
   const parts: string[] = [];
   let characters = 0;
   for (const { path, by } of imported.slice(0, IMPORTS_MAX_FILES)) {
-    if (secretReason(path) && !include.includes(path)) continue;
+    if (secretReason(path) && !matchesAny(path, include)) continue;
     const read = await reader.readFile(path, MAX_FILE_BYTES).catch(() => undefined);
     if (!read || read.kind !== 'file') continue;
     const lines = new TextDecoder().decode(read.bytes).split('\n');

@@ -44,13 +44,13 @@ const SEARCH_LINE_CHARS = 200;
 /** Paths one listing walks before it filters by glob. */
 const LIST_WALK_LIMIT = 20_000;
 
-const secretNames = [/^\.env/i, /\.pem$/i, /\.key$/i, /^id_(rsa|dsa|ecdsa|ed25519)/i, /\.(p12|pfx)$/i];
+const keyNames = [/\.pem$/i, /\.key$/i, /^id_(rsa|dsa|ecdsa|ed25519)/i, /\.(p12|pfx)$/i];
 
 /** Why a file is never read unless the person listed it in refineLoop.context.include; undefined when it may be. */
 export function secretReason(path: string): string | undefined {
   const name = path.split('/').pop() ?? path;
   if (/^\.env/i.test(name)) return 'it is an environment file (.env*), which often holds secrets';
-  if (secretNames.some((pattern) => pattern.test(name))) return 'it looks like a private key or certificate';
+  if (keyNames.some((pattern) => pattern.test(name))) return 'it looks like a private key or certificate';
   return undefined;
 }
 
