@@ -14,6 +14,7 @@ import { parseSettings } from '../domain/settings';
 import { summarize } from '../domain/testReport';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
+import { createWorkspaceReader } from '../node/workspaceReader';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
@@ -304,8 +305,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
-    // The HTTP providers take the edit tool (and fall back to edit blocks when a model has no tools).
-    const agent = { ...createAgent({ ...agentConfig, log }), acceptsTools: agentConfig.provider !== 'command' };
+    // Each provider says whether it takes tools; the HTTP ones read the disk with the read-only tools.
+    const agent = createAgent({ ...agentConfig, log, reader: createWorkspaceReader(root, { exclude: settings['context.exclude'] }), include: settings['context.include'] });
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);

@@ -122,6 +122,11 @@ export const settingsShape = {
     description: 'Token budget of one prompt; files far from the failure are dropped first, the task and test feedback never.',
     order: 26,
   }),
+  'agent.maxToolCalls': z.number().int().min(0).max(200).default(25).meta({
+    markdownDescription:
+      'Most read-only tool calls (`read_file`, `list_files`, `search_text`) a model may make in one round before it must propose; their results count against `#refineLoop.agent.maxPromptTokens#` and `#refineLoop.maxTokens#`. 0 offers no read tools.',
+    order: 27,
+  }),
   'feedback.maxTokens': z.number().int().min(200).default(6000).meta({
     description: 'Most tokens of test feedback sent to the agent per round.',
     order: 30,
