@@ -351,10 +351,12 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
 /** The real loop, the scripted command agent of the e2e fixtures and `node --test`, confirmed. */
 async function useRealLoopWithMathAgent(api: Awaited<ReturnType<typeof testingApi>>): Promise<void> {
     api.setLoop(undefined);
-    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    // The fixtures are the repository's (out/test/integration → the root), not the
+    // extension's: an extension installed from the .vsix carries no test/.
+    const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
     const configuration = vscode.workspace.getConfiguration('refineLoop');
     await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
     await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
     await api.confirmed.add('node --test');
 }
