@@ -1,13 +1,9 @@
 import * as vscode from 'vscode';
-import { exportReport, runSession } from '../loop/loop';
 import type { Journal, SessionHistory } from '../domain/ports';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
-import { detectTestCommand } from '../node/detectTests';
-import { createTestRunner } from '../node/testRunner';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
-import type { LoopApi } from './loopApi';
-import { createEditorAgent } from './lmAgent';
+import { loadSessionRuntime, type LoopApi } from './loopApi';
 import { Log } from './log';
 import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
@@ -60,10 +56,9 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
     log,
   );
   let loopOverride: LoopApi | undefined;
-  const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
-  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: () => loopOverride ?? realLoop });
+  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
   void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);

@@ -23,7 +23,7 @@ export interface SessionCommandDeps {
   readonly history: () => SessionHistory;
   readonly journal: () => Journal;
   /** The loop and providers, once wired; undefined parts make Start explain what is missing. */
-  readonly loop: () => LoopApi | undefined;
+  readonly loop: () => Promise<LoopApi | undefined>;
 }
 
 type RoundNode = Extract<SessionsNode, { kind: 'round' }>;
@@ -59,7 +59,7 @@ export class SessionCommands extends Disposable {
     const { controller, log } = this.deps;
     controller.trust.require('Starting a session');
     if (controller.isRunning) throw new UsageError('A session is already running in this window. Stop it first (Refine Loop: Stop).');
-    const loop = this.deps.loop();
+    const loop = await this.deps.loop();
     if (!loop) throw new UsageError('The refinement loop is not available in this build.');
     const root = workspaceRoot();
     const settings = readSettings(root);
@@ -193,7 +193,7 @@ export class SessionCommands extends Disposable {
 
   private async exportReport(node?: SessionNode): Promise<vscode.TextDocument> {
     const { controller } = this.deps;
-    const loop = this.deps.loop();
+    const loop = await this.deps.loop();
     if (!loop) throw new UsageError('Reports are not available in this build.');
     let sessionId = node?.session.sessionId ?? controller.currentSessionId;
     if (!sessionId) {
