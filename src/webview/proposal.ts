@@ -1,0 +1,79 @@
+// The proposal part of the panel: the agent's summary, the edits it could not apply, and
+// each file with its hunks, each hunk kept or rejected (with a reason) at the review.
+import type { PanelFile, PanelState } from '../protocol/reviewPanel';
+import { h } from './dom';
+import { cssId, panel, post, render } from './store';
+
+export function proposalSection(current: PanelState): HTMLElement {
+  const proposal = current.proposal!;
+  const reviewing = current.phase === 'review';
+  return h(
+    'section',
+    { className: 'proposal', id: 'proposal', 'aria-label': 'Proposal' },
+    h('h2', {}, `Proposal of round ${proposal.round}`),
+    proposal.summary.trim() ? h('p', { className: 'summary' }, proposal.summary.trim()) : h('p', { className: 'muted' }, 'The agent wrote no explanation.'),
+    proposal.editProblems.length > 0 &&
+      h('div', { className: 'problems' }, h('h3', {}, 'Edits that could not be applied'), h('ul', {}, ...proposal.editProblems.map((problem) => h('li', {}, problem.file ? h('code', {}, problem.file) : undefined, problem.file ? ': ' : '', problem.reason)))),
+    ...proposal.files.map((file) => fileBlock(file, reviewing)),
+  );
+}
+
+function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
+  return h(
+    'div',
+    { className: 'file', id: `file-${cssId(file.path)}` },
+    h(
+      'div',
+      { className: 'file-head' },
+      h('button', { className: 'link', title: `Open the diff of ${file.path}`, onclick: () => post({ type: 'openDiff', path: file.path }) }, file.path),
+      h('span', { className: `status-${file.status}` }, file.status),
+      h('span', { className: 'added' }, `+${file.additions}`),
+      h('span', { className: 'deleted' }, `−${file.deletions}`),
+      file.protected && h('span', { className: 'badge warn', title: 'Matches refineLoop.protectedPaths' }, 'protected'),
+      file.edited && h('span', { className: 'badge', title: 'You edited the proposed side in the diff editor' }, 'edited by you'),
+    ),
+    ...file.hunks.map((hunk, index) => {
+      const keyText = `${file.path}\n${hunk.id}`;
+      const rejected = panel.choices.rejected.has(keyText);
+      const checkboxId = `keep-${cssId(file.path)}-${index}`;
+      return h(
+        'div',
+        { className: `hunk${rejected ? ' rejected' : ''}`, id: `hunk-${checkboxId}` },
+        h(
+          'div',
+          { className: 'hunk-head' },
+          reviewing &&
+            h(
+              'label',
+              { className: 'keep' },
+              h('input', {
+                type: 'checkbox',
+                id: checkboxId,
+                checked: !rejected,
+                onchange: (event: Event) => {
+                  if ((event.target as HTMLInputElement).checked) panel.choices.rejected.delete(keyText);
+                  else panel.choices.rejected.set(keyText, '');
+                  render();
+                  document.getElementById(rejected ? checkboxId : `why-${checkboxId}`)?.focus();
+                },
+              }),
+              ' Keep',
+            ),
+          h('code', { className: 'muted' }, hunk.header),
+        ),
+        rejected &&
+          reviewing &&
+          h('input', {
+            type: 'text',
+            className: 'hunk-reason',
+            id: `why-${checkboxId}`,
+            'aria-label': `Why reject this hunk of ${file.path}`,
+            placeholder: 'Why reject this hunk (the agent reads this)',
+            value: panel.choices.rejected.get(keyText) ?? '',
+            oninput: (event: Event) => panel.choices.rejected.set(keyText, (event.target as HTMLInputElement).value),
+          }),
+        h('pre', { className: 'lines' }, ...hunk.lines.map((line) => h('span', { className: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx' }, line + '\n'))),
+      );
+    }),
+  );
+}
