@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../domain/dispose';
+import { randomHex } from '../domain/hex';
 import {
   REVIEW_PANEL_VIEW_TYPE,
   hostMessageSchema,
@@ -169,7 +170,5 @@ export class ReviewPanel extends Disposable {
 }
 
 function makeNonce(): string {
-  const bytes = new Uint8Array(24);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return randomHex(24);
 }
