@@ -3,13 +3,16 @@ import type { Journal, SessionHistory } from '../domain/ports';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
+import { GateDecisions } from './gateDecisions';
 import { loadSessionRuntime, type LoopApi } from './loopApi';
 import { Log } from './log';
+import { PanelBridge } from './panelBridge';
 import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
+import { SessionStatus } from './sessionStatus';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
 import { TrustGate } from './trust';
@@ -17,6 +20,7 @@ import { TrustGate } from './trust';
 /** What the integration tests reach (only outside production mode). */
 export interface TestingApi {
   readonly controller: SessionController;
+  readonly decisions: GateDecisions;
   readonly trust: TrustGate;
   readonly panel: ReviewPanel;
   readonly diffs: DiffDocuments;
@@ -46,7 +50,12 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let journal: Journal | undefined;
   const getHistory = (): SessionHistory => (history ??= createFileSessionHistory(storeFolder()));
   const getJournal = (): Journal => (journal ??= createFileJournal(storeFolder()));
-  const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getHistory().load(sessionId));
+  // Disposed in reverse: the commands before the views and the controller they use.
+  const controller = new SessionController(log, trust, diffs, panel);
+  context.subscriptions.push(diffs, panel, controller);
+  const decisions = new GateDecisions(controller, log).register(context);
+  new PanelBridge(controller, decisions, panel, diffs, log, (sessionId) => getHistory().load(sessionId)).register(context);
+  new SessionStatus(controller).register(context);
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),
@@ -58,16 +67,16 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let loopOverride: LoopApi | undefined;
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
-  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
-  // Disposed in reverse: commands before the views and the controller they use.
-  context.subscriptions.push(diffs, panel, controller, sessions, commands);
-  void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);
+  const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
+  context.subscriptions.push(sessions, commands);
+  void offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
   if (context.extensionMode === vscode.ExtensionMode.Production) return {};
   return {
     testing: {
       controller,
+      decisions,
       trust,
       panel,
       diffs,
@@ -79,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       },
       history: getHistory,
       journal: getJournal,
-      recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted, ask),
+      recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
     },
   };
 }

@@ -9,6 +9,7 @@ import { readSettings } from './configuration';
 import type { LoopApi } from './loopApi';
 import type { Log } from './log';
 import type { ApiKeys } from './secrets';
+import type { GateDecisions } from './gateDecisions';
 import type { SessionController } from './sessionController';
 import type { SessionsNode, SessionsView } from './sessionsView';
 import { askTask, pickScope, resolveTestCommand, workspaceRoot, type ConfirmedTestCommands, type StartArguments } from './start';
@@ -17,6 +18,7 @@ import { VscodeWorkspace } from './workspaceAdapter';
 export interface SessionCommandDeps {
   readonly log: Log;
   readonly controller: SessionController;
+  readonly decisions: GateDecisions;
   readonly sessions: SessionsView;
   readonly keys: ApiKeys;
   readonly confirmed: ConfirmedTestCommands;
@@ -30,7 +32,7 @@ type RoundNode = Extract<SessionsNode, { kind: 'round' }>;
 type FileNode = Extract<SessionsNode, { kind: 'file' }>;
 type SessionNode = Extract<SessionsNode, { kind: 'session' }>;
 
-/** Every command of a session: start, the gate decisions, diffs, checkpoints, report, keys. */
+/** The commands of sessions: start, stop, diffs, checkpoints, report, keys (the gate decisions are gateDecisions.ts'). */
 export class SessionCommands extends Disposable {
   constructor(private readonly deps: SessionCommandDeps) {
     super();
@@ -39,9 +41,6 @@ export class SessionCommands extends Disposable {
       this._register(registerCommand(log, id, handler));
     };
     command('refineLoop.start', (args?: StartArguments) => this.start(args));
-    command('refineLoop.approve', () => controller.approve());
-    command('refineLoop.rejectWithReason', (reason?: string) => this.reject(reason));
-    command('refineLoop.continue', () => controller.decideAfterTests({ kind: 'continue' }));
     command('refineLoop.stop', (choice?: 'keep' | 'revert') => controller.stop(choice));
     command('refineLoop.revertRound', (node?: RoundNode) => this.revertRound(node));
     command('refineLoop.restoreCheckpoint', (node?: RoundNode) => this.restoreCheckpoint(node));
@@ -49,10 +48,9 @@ export class SessionCommands extends Disposable {
     command('refineLoop.openAllChanges', (node?: RoundNode) => this.openAllChanges(node));
     command('refineLoop.exportReport', (node?: SessionNode) => this.exportReport(node));
     command('refineLoop.setApiKey', () => deps.keys.prompt());
-    command('refineLoop.showReview', () => controller.showPanel());
-    command('refineLoop.refreshSessions', () => deps.sessions.refresh());
+    command('refineLoop.refreshSessions', () => deps.sessions.refresh({ stored: true }));
     this._register(controller.model.onDidChange(() => deps.sessions.refresh()));
-    this._register(controller.onDidEndSession(() => deps.sessions.refresh()));
+    this._register(controller.onDidEndSession(() => deps.sessions.refresh({ stored: true })));
   }
 
   private async start(args: StartArguments = {}): Promise<unknown> {
@@ -74,23 +72,6 @@ export class SessionCommands extends Disposable {
     return result;
   }
 
-  private async reject(reason?: string): Promise<void> {
-    const { controller } = this.deps;
-    const gate = controller.pending;
-    if (gate?.kind !== 'review') throw new UsageError('There is no proposal to reject right now.');
-    const text =
-      reason ??
-      (await vscode.window.showInputBox({
-        title: `Refine Loop: reject round ${gate.view.round}`,
-        prompt: 'Why? The agent reads this and proposes again.',
-        placeHolder: 'For example: keep the function signature; fix the quantity instead',
-        ignoreFocusOut: true,
-        validateInput: (value) => (value.trim() ? undefined : 'Say why, so the agent can do better.'),
-      }));
-    if (text === undefined) throw new CancelledError();
-    controller.reject(text);
-  }
-
   private async revertRound(node?: RoundNode): Promise<void> {
     const { controller } = this.deps;
     const gate = controller.pending;
@@ -101,7 +82,7 @@ export class SessionCommands extends Disposable {
         ignoreFocusOut: true,
       });
       if (reason === undefined) throw new CancelledError();
-      controller.decideAfterTests({ kind: 'revertRetry', ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      this.deps.decisions.decideAfterTests({ kind: 'revertRetry', ...(reason.trim() ? { reason: reason.trim() } : {}) });
       return;
     }
     const target = node ? { sessionId: node.session.sessionId, round: node.round.round } : await this.pickRound('Revert which round?');
@@ -117,7 +98,7 @@ export class SessionCommands extends Disposable {
     const { controller, log } = this.deps;
     const gate = controller.pending;
     if (gate?.kind === 'afterTests' && gate.view.sessionId === sessionId) {
-      controller.decideAfterTests({ kind: 'restore', round });
+      this.deps.decisions.decideAfterTests({ kind: 'restore', round });
       return;
     }
     if (controller.isRunning) throw new UsageError('A session is running: restore a checkpoint at its after-tests gate, or stop it first.');
@@ -130,8 +111,8 @@ export class SessionCommands extends Disposable {
     );
     if (answer !== yes) return;
     const root = workspaceRoot();
-    const result = await restoreCheckpoint(sessionId, round, { workspace: new VscodeWorkspace(root, log), history: this.deps.history(), journal: this.deps.journal(), reviewer: controller, log });
-    this.deps.sessions.refresh();
+    const result = await restoreCheckpoint(sessionId, round, { workspace: new VscodeWorkspace(root, log), history: this.deps.history(), journal: this.deps.journal(), reviewer: controller.reviewer, log });
+    this.deps.sessions.refresh({ stored: true });
     const message = result.rounds.length === 0 ? `Nothing to restore: round ${round} left no checkpoint that is not already reverted.` : `Restored ${result.restored.length} file(s) of round(s) ${result.rounds.join(', ')}${result.kept.length ? `; kept your newer version of ${result.kept.join(', ')}` : ''}.`;
     void vscode.window.showInformationMessage(`Refine Loop: ${message}`);
   }

@@ -6,6 +6,10 @@ import type { SessionRecord } from '../domain/record';
 import type { Log } from './log';
 import type { LiveSession } from './sessionModel';
 import { outcomeLabel } from './sessionModel';
+import { Throttle } from './throttle';
+
+/** The view redraws at most this often while a session streams events. */
+const REFRESH_INTERVAL_MS = 250;
 
 export const SESSIONS_VIEW_ID = 'refineLoop.sessions';
 
@@ -50,7 +54,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     private readonly log: Log,
   ) {}
 
-  refresh(): void {
+  /** The stored sessions, read once and again only after `refresh({ stored: true })`. */
+  private stored: Promise<SessionInfo[]> | undefined;
+
+  /** Redraws; `stored` also re-reads the session store (a session ended, a checkpoint was restored). */
+  refresh(options: { stored?: boolean } = {}): void {
+    if (options.stored) this.stored = undefined;
     this.changed.fire(undefined);
   }
 
@@ -115,21 +124,28 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
 
   async sessions(): Promise<SessionInfo[]> {
     const result = new Map<string, SessionInfo>();
-    const history = this.source.history();
-    if (history) {
-      try {
-        for (const summary of await history.list()) {
-          const record = await history.load(summary.sessionId);
-          if (record) result.set(record.sessionId, fromRecord(record));
-        }
-      } catch (error) {
-        this.log.warn('sessions', `could not list stored sessions: ${errorMessage(error)}`);
-      }
-    }
+    for (const session of await (this.stored ??= this.readStored())) result.set(session.sessionId, session);
     for (const live of this.source.live()) {
       result.set(live.sessionId, fromLive(live, this.source.isRunning(live.sessionId)));
     }
     return [...result.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  private async readStored(): Promise<SessionInfo[]> {
+    const history = this.source.history();
+    if (!history) return [];
+    const sessions: SessionInfo[] = [];
+    try {
+      for (const summary of await history.list()) {
+        const record = await history.load(summary.sessionId);
+        if (record) sessions.push(fromRecord(record));
+      }
+    } catch (error) {
+      this.log.warn('sessions', `could not list stored sessions: ${errorMessage(error)}`);
+      // Read again next time rather than keep a failed read.
+      this.stored = undefined;
+    }
+    return sessions;
   }
 
   dispose(): void {
@@ -180,18 +196,24 @@ function fromLive(live: LiveSession, running: boolean): SessionInfo {
 export class SessionsView extends Disposable {
   readonly provider: SessionsTreeProvider;
   readonly treeView: vscode.TreeView<SessionsNode>;
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly throttle: Throttle;
+  private storedChanged = false;
 
   constructor(source: SessionsSource, log: Log) {
     super();
     this.provider = this._register(new SessionsTreeProvider(source, log));
     this.treeView = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
-    this._register({ dispose: () => clearTimeout(this.pending) });
+    this.throttle = this._register(
+      new Throttle(() => {
+        this.provider.refresh({ stored: this.storedChanged });
+        this.storedChanged = false;
+      }, REFRESH_INTERVAL_MS),
+    );
   }
 
-  /** Refreshes soon, once for a burst of changes (a round emits several events at once). */
-  refresh(): void {
-    clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.provider.refresh(), 100);
+  /** Refreshes soon, at most a few times a second; `stored` when the store changed too. */
+  refresh(options: { stored?: boolean } = {}): void {
+    if (options.stored) this.storedChanged = true;
+    this.throttle.request();
   }
 }

@@ -339,7 +339,7 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
     api.panel.handleMessage({ type: 'openDiff', path: '../etc/passwd' });
     await waitFor('the refusal', () => api.shownErrors.length > errors && api.shownErrors.at(-1)!.includes('did not change ../etc/passwd'));
     const hunkId = view.diffs[0]!.hunks[0]!.id;
-    await api.controller.approve({ rejectedHunks: [{ path: 'src/math.js', hunkId, reason: 'not this one' }] });
+    await api.decisions.approve({ rejectedHunks: [{ path: 'src/math.js', hunkId, reason: 'not this one' }] });
     await waitFor('round 2', () => api.controller.pending?.kind === 'review' && api.controller.pending.view.round === 2);
     await vscode.commands.executeCommand('refineLoop.stop');
     await started;
