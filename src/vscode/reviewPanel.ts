@@ -68,14 +68,14 @@ export class ReviewPanel extends Disposable {
       return;
     }
     // Beside the diffs, which open in the first column.
-    const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, 'Refine Loop Review', { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
+    const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, vscode.l10n.t('Refine Loop Review'), { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
     this.attach(panel);
   }
 
   /** Shows this state now if the panel is ready, else as soon as it is. */
   setState(state: PanelState | undefined): void {
     this.state = state;
-    if (this.panel && state) this.panel.title = state.round === 0 ? 'Refine Loop Review' : `Refine Loop: Round ${state.round} of ${state.maxRounds}`;
+    if (this.panel && state) this.panel.title = state.round === 0 ? vscode.l10n.t('Refine Loop Review') : vscode.l10n.t('Refine Loop: Round {0} of {1}', state.round, state.maxRounds);
     this.flush();
   }
 

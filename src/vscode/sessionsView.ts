@@ -67,10 +67,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     switch (node.kind) {
       case 'session': {
         const { session } = node;
-        const item = new vscode.TreeItem(session.task || '(no task)', session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(session.task || vscode.l10n.t('(no task)'), session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `session:${session.sessionId}`;
-        item.description = session.running ? 'running' : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
-        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${session.running ? 'Running' : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : 'Ended'}\n\n${session.rounds.length} round(s) · ${session.sessionId}`);
+        item.description = session.running ? vscode.l10n.t('running') : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
+        const state = session.running ? vscode.l10n.t('Running') : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : vscode.l10n.t('Ended');
+        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${state}\n\n${vscode.l10n.t('{0} round(s)', session.rounds.length)} · ${session.sessionId}`);
         item.iconPath = session.running
           ? new vscode.ThemeIcon('sync~spin')
           : session.outcome === 'passed'
@@ -83,12 +84,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         const { round, session } = node;
         const additions = round.files.reduce((sum, file) => sum + file.additions, 0);
         const deletions = round.files.reduce((sum, file) => sum + file.deletions, 0);
-        const item = new vscode.TreeItem(`Round ${round.round}`, round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(vscode.l10n.t('Round {0}', round.round), round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `round:${session.sessionId}:${round.round}`;
         const parts = [`+${additions} −${deletions}`];
-        if (round.failing !== undefined) parts.push(`${round.failing} failing`);
-        if (round.decision === 'reject') parts.push('rejected');
-        if (round.reverted) parts.push('reverted');
+        if (round.failing !== undefined) parts.push(vscode.l10n.t('{0} failing', round.failing));
+        if (round.decision === 'reject') parts.push(vscode.l10n.t('rejected'));
+        if (round.reverted) parts.push(vscode.l10n.t('reverted'));
         item.description = parts.join(' · ');
         item.iconPath =
           round.decision === 'reject' || round.reverted
@@ -99,7 +100,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
                 ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
                 : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
         item.contextValue = `round${round.applied && !round.reverted && !session.running ? '.revertable' : ''}`;
-        item.tooltip = `Round ${round.round}: ${round.files.length} file(s)${round.decision ? `, ${round.decision}` : ''}${round.afterTests ? `, then ${round.afterTests}` : ''}`;
+        item.tooltip = [vscode.l10n.t('Round {0}: {1} file(s)', round.round, round.files.length), round.decision, round.afterTests && vscode.l10n.t('then {0}', round.afterTests)].filter(Boolean).join(', ');
         return item;
       }
       case 'file': {
@@ -109,7 +110,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         item.label = node.path.split('/').pop();
         item.description = `${node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) + ' · ' : ''}+${node.additions} −${node.deletions}`;
         item.contextValue = 'roundFile';
-        item.command = { command: 'refineLoop.openRoundDiff', title: 'Open Round Diff', arguments: [node] };
+        item.command = { command: 'refineLoop.openRoundDiff', title: vscode.l10n.t('Open Round Diff'), arguments: [node] };
         return item;
       }
     }
