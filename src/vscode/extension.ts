@@ -15,6 +15,7 @@ import { SessionController } from './sessionController';
 import { SessionStatus } from './sessionStatus';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
+import { setTranslator } from './translate';
 import { TrustGate } from './trust';
 
 /** What the integration tests reach (only outside production mode). */
@@ -37,6 +38,7 @@ export interface TestingApi {
 
 // activate() only wires: each feature registers its own commands and views.
 export function activate(context: vscode.ExtensionContext): { testing?: TestingApi } {
+  setTranslator((message, ...args) => vscode.l10n.t(message, ...args));
   const log = new Log();
   context.subscriptions.push(log);
   context.subscriptions.push(registerCommand(log, 'refineLoop.showLog', () => log.show()));
