@@ -1,9 +1,10 @@
 import * as z from 'zod';
 
 // The review panel's messages, in both directions, as zod discriminated unions. The
-// host (src/vscode/reviewPanel.ts) and the browser code (src/webview/main.ts) both
-// check what they receive with these schemas; nothing else crosses the boundary.
-// The host posts only after the panel said `ready`.
+// host (src/vscode/reviewPanel.ts) checks what the panel sends (untrusted input) and
+// what it posts itself with these schemas; the browser code (src/webview) imports only
+// their types and checks a message's shape, so the panel's bundle carries no zod.
+// Nothing else crosses the boundary. The host posts only after the panel said `ready`.
 
 export const REVIEW_PANEL_VIEW_TYPE = 'refineLoop.review';
 

@@ -12,6 +12,8 @@ export function proposalSection(current: PanelState): HTMLElement {
     { className: 'proposal', id: 'proposal', 'aria-label': 'Proposal' },
     h('h2', {}, `Proposal of round ${proposal.round}`),
     proposal.summary.trim() ? h('p', { className: 'summary' }, proposal.summary.trim()) : h('p', { className: 'muted' }, 'The agent wrote no explanation.'),
+    // A list of what the agent read for this proposal (files, searches) goes here, from a
+    // field of the proposal in src/protocol/reviewPanel.ts.
     proposal.editProblems.length > 0 &&
       h('div', { className: 'problems' }, h('h3', {}, 'Edits that could not be applied'), h('ul', {}, ...proposal.editProblems.map((problem) => h('li', {}, problem.file ? h('code', {}, problem.file) : undefined, problem.file ? ': ' : '', problem.reason)))),
     ...proposal.files.map((file) => fileBlock(file, reviewing)),
