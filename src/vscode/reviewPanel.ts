@@ -153,7 +153,7 @@ export class ReviewPanel extends Disposable {
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -162,11 +162,16 @@ export class ReviewPanel extends Disposable {
 <title>Refine Loop Review</title>
 </head>
 <body>
-<main id="app"><p class="muted">Loading the review…</p></main>
+<main id="app"><p class="muted">${escapeHtml(vscode.l10n.t('Loading the review…'))}</p></main>
+<script type="application/json" id="l10n">${JSON.stringify(vscode.l10n.bundle ?? {}).replace(/</g, '\\u003c')}</script>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function makeNonce(): string {

@@ -6,6 +6,7 @@
 // The parts: the header and outcome here, the decision in gate.ts, the proposal in
 // proposal.ts, the tests and the chart in tests.ts.
 import type { HostMessage, PanelState, PersistedPanel } from '../protocol/reviewPanel';
+import { t } from './l10n';
 import { h, update } from './dom';
 import { gate } from './gate';
 import { proposalSection } from './proposal';
@@ -19,7 +20,7 @@ const app = document.getElementById('app') as HTMLElement;
 function render(): void {
   const state = panel.state;
   if (!state) {
-    update(app, [h('p', { className: 'muted', id: 'empty' }, 'No session yet. Run “Refine Loop: Start” from the Command Palette.')]);
+    update(app, [h('p', { className: 'muted', id: 'empty' }, t('No session yet. Run “Refine Loop: Start” from the Command Palette.'))]);
     return;
   }
   if (panel.choices.round !== state.proposal?.round) {
@@ -27,7 +28,7 @@ function render(): void {
   }
   const parts: Node[] = [header(state)];
   if (panel.restored && panel.hostSilent) {
-    const text = state.outcome ? 'Restored after a reload.' : 'Restored after a reload. The session stopped when the window reloaded; its rounds and checkpoints are in the Sessions view.';
+    const text = state.outcome ? t('Restored after a reload.') : t('Restored after a reload. The session stopped when the window reloaded; its rounds and checkpoints are in the Sessions view.');
     parts.push(h('p', { className: 'notice', id: 'restored', role: 'status' }, text));
   }
   parts.push(state.outcome ? outcomeBanner(state) : gate(state));
@@ -43,13 +44,14 @@ setRenderer(render);
 
 function header(current: PanelState): HTMLElement {
   const { budget } = current;
-  const minutes = budget.minutesUsed === 0 ? 'under a minute' : `${budget.minutesUsed} min`;
-  const budgetParts = [`${minutes}${budget.maxMinutes ? ` of ${budget.maxMinutes} min` : ''}`];
-  if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(`${budget.tokensUsed.toLocaleString()} tokens${budget.maxTokens ? ` of ${budget.maxTokens.toLocaleString()}` : ''}`);
+  const minutes = budget.minutesUsed === 0 ? t('under a minute') : t('{0} min', budget.minutesUsed);
+  const budgetParts = [budget.maxMinutes ? t('{0} of {1} min', minutes, budget.maxMinutes) : minutes];
+  const tokens = budget.tokensUsed.toLocaleString();
+  if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(budget.maxTokens ? t('{0} tokens of {1}', tokens, budget.maxTokens.toLocaleString()) : t('{0} tokens', tokens));
   return h(
     'header',
     { className: 'header', id: 'header' },
-    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, current.round === 0 ? `Before round 1 of ${current.maxRounds}` : `Round ${current.round} of ${current.maxRounds}`), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? 'auto until green' : 'review each round')),
+    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, current.round === 0 ? t('Before round 1 of {0}', current.maxRounds) : t('Round {0} of {1}', current.round, current.maxRounds)), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? t('auto until green') : t('review each round'))),
     h('h1', { className: 'task' }, current.task),
     // Once ended, the outcome banner says it.
     !current.outcome && h('p', { className: `status phase-${current.phase}`, role: 'status', id: 'status' }, current.phase === 'working' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : undefined, current.status),
@@ -62,16 +64,16 @@ function outcomeBanner(current: PanelState): HTMLElement {
   return h(
     'section',
     { className: `outcome ${good ? 'good' : 'bad'}`, id: 'outcome', role: 'status', 'data-outcome': outcome.outcome },
-    h('strong', {}, good ? 'Passed' : outcomeText(outcome.outcome)),
-    ` after ${outcome.rounds} round${outcome.rounds === 1 ? '' : 's'}`,
+    h('strong', {}, good ? t('Passed') : outcomeText(outcome.outcome)),
+    outcome.rounds === 1 ? t(' after 1 round') : t(' after {0} rounds', outcome.rounds),
     outcome.reason ? `: ${outcome.reason}.` : '.',
     !good && ' ',
-    !good && h('button', { className: 'link', id: 'show-log', onclick: () => post({ type: 'showLog' }) }, 'Show Log'),
+    !good && h('button', { className: 'link', id: 'show-log', onclick: () => post({ type: 'showLog' }) }, t('Show Log')),
   );
 }
 
 function outcomeText(outcome: string): string {
-  return ({ stopped: 'Stopped', limitReached: 'Limit reached', stuck: 'Stuck', failed: 'Failed' } as Record<string, string>)[outcome] ?? outcome;
+  return ({ stopped: t('Stopped'), limitReached: t('Limit reached'), stuck: t('Stuck'), failed: t('Failed') } as Record<string, string>)[outcome] ?? outcome;
 }
 
 // ------------------------------------------------------------------ keyboard

@@ -1,6 +1,7 @@
 // The proposal part of the panel: the agent's summary, the edits it could not apply, and
 // each file with its hunks, each hunk kept or rejected (with a reason) at the review.
 import type { PanelFile, PanelState } from '../protocol/reviewPanel';
+import { t } from './l10n';
 import { h } from './dom';
 import { cssId, panel, post, render } from './store';
 
@@ -9,13 +10,13 @@ export function proposalSection(current: PanelState): HTMLElement {
   const reviewing = current.phase === 'review';
   return h(
     'section',
-    { className: 'proposal', id: 'proposal', 'aria-label': 'Proposal' },
-    h('h2', {}, `Proposal of round ${proposal.round}`),
-    proposal.summary.trim() ? h('p', { className: 'summary' }, proposal.summary.trim()) : h('p', { className: 'muted' }, 'The agent wrote no explanation.'),
+    { className: 'proposal', id: 'proposal', 'aria-label': t('Proposal') },
+    h('h2', {}, t('Proposal of round {0}', proposal.round)),
+    proposal.summary.trim() ? h('p', { className: 'summary' }, proposal.summary.trim()) : h('p', { className: 'muted' }, t('The agent wrote no explanation.')),
     // A list of what the agent read for this proposal (files, searches) goes here, from a
     // field of the proposal in src/protocol/reviewPanel.ts.
     proposal.editProblems.length > 0 &&
-      h('div', { className: 'problems' }, h('h3', {}, 'Edits that could not be applied'), h('ul', {}, ...proposal.editProblems.map((problem) => h('li', {}, problem.file ? h('code', {}, problem.file) : undefined, problem.file ? ': ' : '', problem.reason)))),
+      h('div', { className: 'problems' }, h('h3', {}, t('Edits that could not be applied')), h('ul', {}, ...proposal.editProblems.map((problem) => h('li', {}, problem.file ? h('code', {}, problem.file) : undefined, problem.file ? ': ' : '', problem.reason)))),
     ...proposal.files.map((file) => fileBlock(file, reviewing)),
   );
 }
@@ -27,12 +28,12 @@ function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
     h(
       'div',
       { className: 'file-head' },
-      h('button', { className: 'link', title: `Open the diff of ${file.path}`, onclick: () => post({ type: 'openDiff', path: file.path }) }, file.path),
+      h('button', { className: 'link', title: t('Open the diff of {0}', file.path), onclick: () => post({ type: 'openDiff', path: file.path }) }, file.path),
       h('span', { className: `status-${file.status}` }, file.status),
       h('span', { className: 'added' }, `+${file.additions}`),
       h('span', { className: 'deleted' }, `−${file.deletions}`),
-      file.protected && h('span', { className: 'badge warn', title: 'Matches refineLoop.protectedPaths' }, 'protected'),
-      file.edited && h('span', { className: 'badge', title: 'You edited the proposed side in the diff editor' }, 'edited by you'),
+      file.protected && h('span', { className: 'badge warn', title: t('Matches refineLoop.protectedPaths') }, t('protected')),
+      file.edited && h('span', { className: 'badge', title: t('You edited the proposed side in the diff editor') }, t('edited by you')),
     ),
     ...file.hunks.map((hunk, index) => {
       const keyText = `${file.path}\n${hunk.id}`;
@@ -59,7 +60,7 @@ function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
                   document.getElementById(rejected ? checkboxId : `why-${checkboxId}`)?.focus();
                 },
               }),
-              ' Keep',
+              t(' Keep'),
             ),
           h('code', { className: 'muted' }, hunk.header),
         ),
@@ -69,8 +70,8 @@ function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
             type: 'text',
             className: 'hunk-reason',
             id: `why-${checkboxId}`,
-            'aria-label': `Why reject this hunk of ${file.path}`,
-            placeholder: 'Why reject this hunk (the agent reads this)',
+            'aria-label': t('Why reject this hunk of {0}', file.path),
+            placeholder: t('Why reject this hunk (the agent reads this)'),
             value: panel.choices.rejected.get(keyText) ?? '',
             oninput: (event: Event) => panel.choices.rejected.set(keyText, (event.target as HTMLInputElement).value),
           }),

@@ -2,6 +2,7 @@
 // grouped (each group a section the person can close), and the chart of failing tests
 // per round.
 import type { PanelState } from '../protocol/reviewPanel';
+import { t } from './l10n';
 import { h, svg } from './dom';
 import { cssId } from './store';
 
@@ -10,16 +11,16 @@ export function testsSection(current: PanelState): HTMLElement {
   const { summary } = tests;
   return h(
     'section',
-    { className: 'tests', id: 'tests', 'aria-label': 'Test results' },
-    h('h2', {}, `Tests after round ${tests.round}`),
+    { className: 'tests', id: 'tests', 'aria-label': t('Test results') },
+    h('h2', {}, t('Tests after round {0}', tests.round)),
     h(
       'p',
       { className: 'test-summary', id: 'test-summary' },
-      h('span', { className: summary.failed > 0 ? 'deleted' : 'added' }, `${summary.failed} failing`),
-      `, ${summary.passed} passing`,
-      summary.skipped ? `, ${summary.skipped} skipped` : '',
-      tests.scope === 'selected' ? ' (only the previously failing tests ran)' : '',
-      tests.newlyFailing || tests.fixed ? ` · ${tests.fixed} fixed, ${tests.newlyFailing} newly failing` : '',
+      h('span', { className: summary.failed > 0 ? 'deleted' : 'added' }, t('{0} failing', summary.failed)),
+      t(', {0} passing', summary.passed),
+      summary.skipped ? t(', {0} skipped', summary.skipped) : '',
+      tests.scope === 'selected' ? t(' (only the previously failing tests ran)') : '',
+      tests.newlyFailing || tests.fixed ? t(' · {0} fixed, {1} newly failing', tests.fixed, tests.newlyFailing) : '',
     ),
     tests.problems.length > 0 && h('ul', { className: 'problems' }, ...tests.problems.map((problem) => h('li', {}, h('strong', {}, problem.kind), ': ', problem.message))),
     ...tests.groups.map((group, index) =>
@@ -50,7 +51,7 @@ export function chartSection(current: PanelState): HTMLElement {
   const chart = svg(
     'svg',
     { viewBox: `0 0 ${width} ${height + top + 18}`, width, height: height + top + 18, role: 'img', 'aria-labelledby': 'chart-title' },
-    svg('title', { id: 'chart-title' }, `Failing tests per round: ${points.map((point) => `${point.round === 0 ? 'baseline' : `round ${point.round}`} ${point.failed}`).join(', ')}`),
+    svg('title', { id: 'chart-title' }, t('Failing tests per round: {0}', points.map((point) => (point.round === 0 ? t('baseline {0}', point.failed) : t('round {0} {1}', point.round, point.failed))).join(', '))),
     svg('line', { x1: 0, y1: top + height, x2: width, y2: top + height, class: 'axis' }),
     ...points.flatMap((point, index) => {
       const barHeight = point.failed === 0 ? 2 : Math.round((point.failed / max) * height);
@@ -62,5 +63,5 @@ export function chartSection(current: PanelState): HTMLElement {
       ];
     }),
   );
-  return h('section', { className: 'chart', id: 'chart', 'aria-label': 'Failing tests per round' }, h('h2', {}, 'Failing tests per round'), chart);
+  return h('section', { className: 'chart', id: 'chart', 'aria-label': t('Failing tests per round') }, h('h2', {}, t('Failing tests per round')), chart);
 }
