@@ -5,11 +5,17 @@
 // codeAutomationExit(code) reports the result. The server and the browser this script
 // starts are always ended: on success, failure, timeout and Ctrl+C.
 //
-// Usage: node scripts/run-integration.mjs [--results FILE] [--timeout SECONDS] [--workspace DIR] [--grep PATTERN]
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// With --vsix FILE the extension under test is the one installed from that package
+// (`--install-extension` into the host's extensions folder): the suite then runs on
+// exactly the files the .vsix holds, so a file left out of the package fails it.
+//
+// Usage: node scripts/run-integration.mjs [--results FILE] [--timeout SECONDS] [--workspace DIR] [--grep PATTERN] [--vsix FILE]
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { format } from 'node:util';
 import { join, resolve } from 'node:path';
+import { codeServerEntry } from './vscode-host-paths.mjs';
 import { OFFLINE_GALLERY, TEST_HOST_FLAGS, cleanupOnExit, ensureProvisioned, killGroup, launchChromium, makeHostDirs, spawnCodeServer, waitForUrl, workbenchUrl } from './vscode-host.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -21,7 +27,7 @@ const started = Date.now();
 function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
-    const match = /^--(results|timeout|workspace|grep)$/.exec(argv[i]);
+    const match = /^--(results|timeout|workspace|grep|vsix)$/.exec(argv[i]);
     if (!match || argv[i + 1] === undefined) {
       console.error(`run-integration: unknown or incomplete option '${argv[i]}'`);
       process.exit(2);
@@ -39,15 +45,15 @@ const { add: addCleanup, cleanup } = cleanupOnExit(log);
 
 async function main() {
   ensureProvisioned(log);
-  if (!existsSync(join(root, 'dist', 'extension.js')) || !existsSync(join(root, 'out', 'test', 'integration', 'index.js'))) {
-    throw new Error('build first: npm run build && npm run compile-tests');
-  }
+  if (!existsSync(join(root, 'out', 'test', 'integration', 'index.js'))) throw new Error('build first: npm run compile-tests');
+  if (!args.vsix && !existsSync(join(root, 'dist', 'extension.js'))) throw new Error('build first: npm run build');
 
   const scratch = mkdtempSync(join(tmpdir(), 'refine-loop-it-'));
   addCleanup(() => rmSync(scratch, { recursive: true, force: true }));
   const workspace = join(scratch, 'workspace');
   cpSync(resolve(args.workspace ?? join(root, 'test', 'fixtures', 'integration-workspace')), workspace, { recursive: true });
   const { userDataDir, extensionsDir } = makeHostDirs(scratch);
+  const extensionPath = args.vsix ? installVsix(resolve(args.vsix), userDataDir, extensionsDir) : root;
   mkdirSync(join(resultsFile, '..'), { recursive: true });
   rmSync(resultsFile, { force: true });
 
@@ -57,6 +63,7 @@ async function main() {
     REFINE_LOOP_TEST_RESULTS: resultsFile,
     REFINE_LOOP_TEST_WORKSPACE: workspace,
     ...(args.grep ? { REFINE_LOOP_TEST_GREP: args.grep } : {}),
+    ...(args.vsix ? { REFINE_LOOP_TEST_FROM_VSIX: '1' } : {}),
   };
   const server = spawnCodeServer({ folder: workspace, userDataDir, extensionsDir, env, flags: TEST_HOST_FLAGS });
   addCleanup(() => killGroup(server, () => log('stopped code-server')));
@@ -82,7 +89,7 @@ async function main() {
   });
 
   const payload = [
-    ['extensionDevelopmentPath', `vscode-remote://${host}${root}`],
+    ['extensionDevelopmentPath', `vscode-remote://${host}${extensionPath}`],
     ['extensionTestsPath', `vscode-remote://${host}${join(root, 'out', 'test', 'integration', 'index.js')}`],
     ['skipWelcome', 'true'],
   ];
@@ -95,6 +102,18 @@ async function main() {
     return 1;
   }
   return code;
+}
+
+/** Installs the package the way a person would and returns the folder it was unpacked into. */
+function installVsix(vsix, userDataDir, extensionsDir) {
+  if (!existsSync(vsix)) throw new Error(`no package at ${vsix}: npm run package`);
+  const installed = spawnSync(process.execPath, [codeServerEntry(), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, EXTENSIONS_GALLERY: OFFLINE_GALLERY } });
+  if (installed.status !== 0) throw new Error(`installing ${vsix} failed (${installed.status ?? installed.signal}):\n${installed.stdout}${installed.stderr}`);
+  const { publisher, name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const folder = readdirSync(extensionsDir).find((entry) => entry.toLowerCase() === `${publisher}.${name}-${version}`.toLowerCase());
+  if (!folder) throw new Error(`${vsix} installed, but ${extensionsDir} holds no ${publisher}.${name}-${version}: ${readdirSync(extensionsDir).join(', ')}`);
+  log(`installed ${vsix} into ${join(extensionsDir, folder)}`);
+  return join(extensionsDir, folder);
 }
 
 function report(code) {

@@ -1,13 +1,20 @@
-// Writes package.json's contributes.configuration and README's settings table from the
+// Writes package.json's contributes.configuration (with `%key%` placeholders), the
+// English of those placeholders in package.nls.json, and README's settings table from the
 // zod settings schema (src/domain/settings.ts), the one source of truth. A unit test
-// fails when either drifts from it.
+// fails when any of them drifts from it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadTs } from './load-ts.mjs';
 
 const { configurationContribution, settingsMarkdownTable, SETTINGS_TABLE_START, SETTINGS_TABLE_END } = await loadTs('src/domain/settings.ts');
+const { withPlaceholders } = await loadTs('src/domain/manifestNls.ts');
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
-manifest.contributes.configuration = configurationContribution();
+const { contribution, strings } = withPlaceholders(configurationContribution());
+manifest.contributes.configuration = contribution;
 writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\n');
+// The settings' strings replace their old ones; the rest of the manifest's strings stay.
+const isSettingString = (key) => key === 'configuration.title' || (key.startsWith('refineLoop.') && /\.(description|markdownDescription|enumDescriptions\.[^.]+)$/.test(key));
+const nls = Object.fromEntries(Object.entries(JSON.parse(readFileSync('package.nls.json', 'utf8'))).filter(([key]) => !isSettingString(key)));
+writeFileSync('package.nls.json', JSON.stringify({ ...nls, ...strings }, null, 2) + '\n');
 
 const readme = readFileSync('README.md', 'utf8');
 const start = readme.indexOf(SETTINGS_TABLE_START);

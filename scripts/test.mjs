@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, lint, build, unit tests (node --test, its summary printed) and
-// the integration suite inside a real VS Code host (code-server). Stops at the first
-// stage that fails and says which. `node scripts/test.mjs unit|integration|e2e` runs one layer.
+// the integration suite inside a real VS Code host (code-server), run once, against the
+// extension installed from the .vsix that `package` makes (so a packaging mistake fails
+// it). Stops at the first stage that fails and says which. `node scripts/test.mjs unit|integration|e2e` runs one layer.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,11 +27,14 @@ const stages = {
   build: () => [['node', ['esbuild.mjs']], 'clean-out', npx(['tsc', '-p', 'tsconfig.json', '--outDir', 'out'])],
   unit: () => [['node', ['--test', '--test-reporter=spec', ...findTests(join(root, 'out', 'test', 'unit'))]]],
   integration: () => [['node', ['scripts/run-integration.mjs']]],
+  // vsce runs vscode:prepublish (the production build) before it packs.
+  package: () => [['node', ['scripts/package.mjs']]],
+  'integration (installed .vsix)': () => [['node', ['scripts/run-integration.mjs', '--vsix', 'dist/refine-loop.vsix']]],
   e2e: () => [['node', ['scripts/run-e2e.mjs']]],
 };
 
 const plans = {
-  undefined: ['typecheck', 'lint', 'build', 'unit', 'integration'],
+  undefined: ['typecheck', 'lint', 'build', 'unit', 'package', 'integration (installed .vsix)'],
   unit: ['build', 'unit'],
   integration: ['build', 'integration'],
   e2e: ['build', 'e2e'],

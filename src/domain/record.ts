@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { approvalModes } from './settings';
-import { outcomes } from './session';
+import { outcomes, toolReadSchema } from './session';
 
 // What a session leaves behind: the history (patches and summaries, zod-checked JSON,
 // listed and exported) and the journal (full pre- and post-images of the files one
@@ -39,7 +39,7 @@ export const roundRecordSchema = z.object({
     editProblems: z.array(z.string()).default([]),
   }),
   /** What the agent read with the read-only tools before it proposed (tool, path or query, characters of the result). */
-  reads: z.array(z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() })).optional(),
+  reads: z.array(toolReadSchema).optional(),
   review: z
     .object({
       decision: z.enum(['approve', 'reject', 'stop']),

@@ -92,6 +92,8 @@ export type ConflictChoice = 'overwrite' | 'keepCurrent';
 
 const testSummarySchema = z.object({ passed: z.number(), failed: z.number(), skipped: z.number(), problems: z.number() });
 const fileStatSchema = z.object({ path: z.string(), status: z.string(), additions: z.number(), deletions: z.number() });
+/** One read-only tool call of the agent (ToolRead in ./ports): the tool, its path or query, the characters it returned. */
+export const toolReadSchema = z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() });
 
 export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sessionStarted'), sessionId: z.string(), task: z.string(), approvalMode: z.enum(approvalModes), maxRounds: z.number() }),
@@ -106,7 +108,7 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     protectedPaths: z.array(z.string()),
     tokens: z.object({ input: z.number().optional(), output: z.number().optional() }),
     /** What the agent read with the read-only tools before it proposed. */
-    reads: z.array(z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() })).optional(),
+    reads: z.array(toolReadSchema).optional(),
   }),
   z.object({
     type: z.literal('reviewDecided'),

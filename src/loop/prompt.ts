@@ -51,19 +51,9 @@ export type BuiltPrompt = AgentRequest & {
   readonly usedTokens: number;
 };
 
-/**
- * A rough token count: about four characters per token for English and code, and one
- * token per character outside ASCII (CJK, emoji), so the estimate errs on the high side.
- */
-export function estimateTokens(text: string): number {
-  let ascii = 0;
-  let other = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) < 128) ascii++;
-    else other++;
-  }
-  return Math.ceil(ascii / 4) + other;
-}
+import { estimateTokens } from '../domain/tokens';
+
+export { estimateTokens };
 
 /** Nearest to the failure first; the budget drops from the end of this list. */
 const nearness: readonly ScopeReason[] = ['selection', 'failing-test', 'active', 'explicit', 'open', 'context'];

@@ -13,6 +13,7 @@ import { answerReplyWithoutEdits, failedRound, NO_EDITS_NOTE } from './replyWith
 import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
 import type { Settings } from '../domain/settings';
 import { failingTests, isGreen, summarize, type TestReport } from '../domain/testReport';
+import { newSessionId } from '../domain/sessionId';
 
 // The state and the steps of one session, for the loop in ./loop.ts: each method is
 // one step of a round. The session record is saved after every step, so the history
@@ -67,11 +68,6 @@ const next: Next = { end: false };
 const end = (outcome: Outcome, reason: string): Next => ({ end: true, outcome, reason });
 
 const decoder = new TextDecoder();
-
-function newSessionId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${globalThis.crypto.randomUUID().slice(0, 8)}`;
-}
 
 export class SessionRun {
   readonly sessionId: string;

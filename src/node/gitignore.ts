@@ -1,4 +1,4 @@
-import { globToRegExp } from '../domain/glob';
+import { globMatcher } from '../domain/glob';
 
 // The part of .gitignore that decides what a workspace listing shows: one file per
 // folder, `#` comments, `!` negation, a trailing `/` for folders only, a `/` inside
@@ -8,7 +8,7 @@ import { globToRegExp } from '../domain/glob';
 export interface IgnoreRule {
   /** Folder of the .gitignore, workspace-relative ('' for the root). */
   readonly base: string;
-  readonly regex: RegExp;
+  readonly matches: (path: string) => boolean;
   readonly negate: boolean;
   readonly folderOnly: boolean;
 }
@@ -29,7 +29,7 @@ export function parseGitignore(text: string, base: string): IgnoreRule[] {
     const anchored = line.includes('/');
     line = line.replace(/^\/+/, '');
     const glob = anchored ? line : `**/${line}`;
-    rules.push({ base, regex: globToRegExp(glob), negate, folderOnly });
+    rules.push({ base, matches: globMatcher(glob), negate, folderOnly });
   }
   return rules;
 }
@@ -41,7 +41,7 @@ export function isIgnored(path: string, isFolder: boolean, rules: readonly Ignor
     if (rule.folderOnly && !isFolder) continue;
     if (rule.base !== '' && !path.startsWith(`${rule.base}/`)) continue;
     const relative = rule.base === '' ? path : path.slice(rule.base.length + 1);
-    if (rule.regex.test(relative)) ignored = !rule.negate;
+    if (rule.matches(relative)) ignored = !rule.negate;
   }
   return ignored;
 }

@@ -1,9 +1,11 @@
 import * as z from 'zod';
+import { toolReadSchema } from '../domain/session';
 
 // The review panel's messages, in both directions, as zod discriminated unions. The
-// host (src/vscode/reviewPanel.ts) and the browser code (src/webview/main.ts) both
-// check what they receive with these schemas; nothing else crosses the boundary.
-// The host posts only after the panel said `ready`.
+// host (src/vscode/reviewPanel.ts) checks what the panel sends (untrusted input) and
+// what it posts itself with these schemas; the browser code (src/webview) imports only
+// their types and checks a message's shape, so the panel's bundle carries no zod.
+// Nothing else crosses the boundary. The host posts only after the panel said `ready`.
 
 export const REVIEW_PANEL_VIEW_TYPE = 'refineLoop.review';
 
@@ -40,8 +42,6 @@ const failureGroupSchema = z.object({
   failures: z.array(failureSchema),
 });
 
-const readSchema = z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() });
-
 const testSummarySchema = z.object({ passed: z.number(), failed: z.number(), skipped: z.number(), problems: z.number() });
 
 export const panelPhases = ['idle', 'working', 'review', 'afterTests', 'ended'] as const;
@@ -69,7 +69,7 @@ export const panelStateSchema = z.object({
       files: z.array(panelFileSchema),
       editProblems: z.array(z.object({ file: z.string().optional(), reason: z.string() })),
       /** What the agent read before it proposed (tool, path or query, characters of the result). */
-      reads: z.array(readSchema).optional(),
+      reads: z.array(toolReadSchema).optional(),
     })
     .optional(),
   tests: z

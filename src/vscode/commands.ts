@@ -2,8 +2,6 @@ import * as vscode from 'vscode';
 import { CancelledError, RefineError, errorMessage } from '../domain/errors';
 import type { Log } from './log';
 
-export const SHOW_LOG_ACTION = 'Show Log';
-export const MANAGE_TRUST_ACTION = 'Manage Workspace Trust';
 
 /** The messages shown for failed commands, newest last (the integration tests read them). */
 export const shownErrors: string[] = [];
@@ -22,20 +20,22 @@ export function registerCommand(log: Log, id: string, handler: (...args: never[]
         log.info('commands', `${id}: cancelled`);
         return undefined;
       }
-      const message = `Refine Loop: ${errorMessage(error)}`;
+      const message = vscode.l10n.t('Refine Loop: {0}', errorMessage(error));
+      const showLog = vscode.l10n.t('Show Log');
       shownErrors.push(message);
       if (shownErrors.length > 50) shownErrors.shift();
       if (error instanceof RefineError && error.code === 'workspace.untrusted') {
         log.warn('commands', `${id} refused: ${errorMessage(error)}`);
-        void vscode.window.showWarningMessage(message, MANAGE_TRUST_ACTION, SHOW_LOG_ACTION).then((choice) => {
-          if (choice === MANAGE_TRUST_ACTION) void vscode.commands.executeCommand('workbench.trust.manage');
-          if (choice === SHOW_LOG_ACTION) log.show();
+        const manageTrust = vscode.l10n.t('Manage Workspace Trust');
+        void vscode.window.showWarningMessage(message, manageTrust, showLog).then((choice) => {
+          if (choice === manageTrust) void vscode.commands.executeCommand('workbench.trust.manage');
+          if (choice === showLog) log.show();
         });
         return undefined;
       }
       log.error('commands', `${id} failed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}`);
-      void vscode.window.showErrorMessage(message, SHOW_LOG_ACTION).then((choice) => {
-        if (choice === SHOW_LOG_ACTION) log.show();
+      void vscode.window.showErrorMessage(message, showLog).then((choice) => {
+        if (choice === showLog) log.show();
       });
       return undefined;
     }

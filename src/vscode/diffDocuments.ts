@@ -114,14 +114,14 @@ export class DiffDocuments extends Disposable implements vscode.FileSystemProvid
   }
 
   async openDiff(sessionId: string, round: number, path: string, options?: vscode.TextDocumentShowOptions): Promise<void> {
-    const title = `${path} (Round ${round} proposal)`;
+    const title = vscode.l10n.t('{0} (Round {1} proposal)', path, round);
     await vscode.commands.executeCommand('vscode.diff', this.beforeUri(sessionId, round, path), this.proposalUri(sessionId, round, path), title, options);
   }
 
   /** Every file of the round in VS Code's multi-file diff editor. */
   async openAll(sessionId: string, round: number, root: vscode.Uri): Promise<void> {
     const resources = this.paths(sessionId, round).map((path) => [vscode.Uri.joinPath(root, path), this.beforeUri(sessionId, round, path), this.proposalUri(sessionId, round, path)]);
-    await vscode.commands.executeCommand('vscode.changes', `Refine Loop: Round ${round} changes`, resources);
+    await vscode.commands.executeCommand('vscode.changes', vscode.l10n.t('Refine Loop: Round {0} changes', round), resources);
   }
 
   // ------------------------------------------------------------ before side
@@ -180,9 +180,9 @@ export class DiffDocuments extends Disposable implements vscode.FileSystemProvid
 
   writeFile(uri: vscode.Uri, content: Uint8Array): void {
     const found = this.lookup(uri);
-    if (!found) throw vscode.FileSystemError.NoPermissions('Refine Loop proposals hold only the files the agent changed.');
-    if (!found.writable) throw vscode.FileSystemError.NoPermissions('This round was already decided; its proposal can no longer be edited.');
-    if (found.entry.proposed === undefined) throw vscode.FileSystemError.NoPermissions('The proposal deletes this file; there is nothing to edit.');
+    if (!found) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('Refine Loop proposals hold only the files the agent changed.'));
+    if (!found.writable) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('This round was already decided; its proposal can no longer be edited.'));
+    if (found.entry.proposed === undefined) throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('The proposal deletes this file; there is nothing to edit.'));
     found.entry.current = content.slice();
     found.entry.mtime = Date.now();
     const named = parseRoundUri(uri)!;

@@ -1,26 +1,27 @@
 import * as vscode from 'vscode';
-import { exportReport, runSession } from '../loop/loop';
 import type { Journal, SessionHistory } from '../domain/ports';
 import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
-import { detectTestCommand } from '../node/detectTests';
-import { createTestRunner } from '../node/testRunner';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
-import type { LoopApi } from './loopApi';
-import { createEditorAgent } from './lmAgent';
+import { GateDecisions } from './gateDecisions';
+import { loadSessionRuntime, type LoopApi } from './loopApi';
 import { Log } from './log';
+import { PanelBridge } from './panelBridge';
 import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
+import { SessionStatus } from './sessionStatus';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
+import { setTranslator } from './translate';
 import { TrustGate } from './trust';
 
 /** What the integration tests reach (only outside production mode). */
 export interface TestingApi {
   readonly controller: SessionController;
+  readonly decisions: GateDecisions;
   readonly trust: TrustGate;
   readonly panel: ReviewPanel;
   readonly diffs: DiffDocuments;
@@ -37,6 +38,7 @@ export interface TestingApi {
 
 // activate() only wires: each feature registers its own commands and views.
 export function activate(context: vscode.ExtensionContext): { testing?: TestingApi } {
+  setTranslator((message, ...args) => vscode.l10n.t(message, ...args));
   const log = new Log();
   context.subscriptions.push(log);
   context.subscriptions.push(registerCommand(log, 'refineLoop.showLog', () => log.show()));
@@ -50,7 +52,12 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let journal: Journal | undefined;
   const getHistory = (): SessionHistory => (history ??= createFileSessionHistory(storeFolder()));
   const getJournal = (): Journal => (journal ??= createFileJournal(storeFolder()));
-  const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getHistory().load(sessionId));
+  // Disposed in reverse: the commands before the views and the controller they use.
+  const controller = new SessionController(log, trust, diffs, panel);
+  context.subscriptions.push(diffs, panel, controller);
+  const decisions = new GateDecisions(controller, log).register(context);
+  new PanelBridge(controller, decisions, panel, diffs, log, (sessionId) => getHistory().load(sessionId)).register(context);
+  new SessionStatus(controller).register(context);
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),
@@ -60,19 +67,18 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
     log,
   );
   let loopOverride: LoopApi | undefined;
-  const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
-  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: () => loopOverride ?? realLoop });
-  // Disposed in reverse: commands before the views and the controller they use.
-  context.subscriptions.push(diffs, panel, controller, sessions, commands);
-  void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);
+  const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
+  context.subscriptions.push(sessions, commands);
+  void offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
   if (context.extensionMode === vscode.ExtensionMode.Production) return {};
   return {
     testing: {
       controller,
+      decisions,
       trust,
       panel,
       diffs,
@@ -84,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       },
       history: getHistory,
       journal: getJournal,
-      recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted, ask),
+      recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
     },
   };
 }

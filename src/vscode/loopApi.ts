@@ -23,3 +23,10 @@ export interface LoopApi {
   /** An agent of the settings' provider (API keys from SecretStorage). */
   createAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent;
 }
+
+/** The real loop and providers, from their own bundle, loaded once on first use. */
+let runtime: Promise<LoopApi> | undefined;
+export function loadSessionRuntime(): Promise<LoopApi> {
+  runtime ??= import('./sessionRuntime.js').then((module) => module.sessionRuntime);
+  return runtime;
+}

@@ -1,40 +1,48 @@
 // A stored session record as the review panel's state: what the panel shows again after
 // a window reload, when the session itself (held in memory) is gone. Pure (no `vscode`).
 import type { PanelFile, PanelState } from '../protocol/reviewPanel';
+import { parsePatch } from 'diff';
 import type { SessionRecord } from '../domain/record';
 
 type Hunk = PanelFile['hunks'][number];
 
-/** The files and hunks of a unified patch (several files concatenated). */
+/** A patch's file name as a workspace path: no `a/`/`b/` prefix, no timestamp. */
+function patchPath(name: string | undefined): string | undefined {
+  if (!name || name === '/dev/null') return undefined;
+  return name.replace(/\t.*$/, '').replace(/^[ab]\//, '');
+}
+
+/** The files and hunks of a unified patch (several files concatenated), read by jsdiff. */
 export function hunksOfPatch(patch: string): Map<string, Hunk[]> {
   const files = new Map<string, Hunk[]>();
-  let oldPath: string | undefined;
-  let current: Hunk[] | undefined;
-  let hunk: Hunk | undefined;
-  const strip = (path: string): string => path.replace(/^[ab]\//, '').replace(/\t.*$/, '');
-  for (const line of patch.split('\n')) {
-    if (line.startsWith('--- ')) {
-      oldPath = strip(line.slice(4));
-      hunk = undefined;
-    } else if (line.startsWith('+++ ')) {
-      const newPath = strip(line.slice(4));
-      const path = newPath === '/dev/null' ? (oldPath ?? newPath) : newPath;
-      current = files.get(path) ?? [];
-      files.set(path, current);
-      hunk = undefined;
-    } else if (line.startsWith('@@') && current) {
-      hunk = { id: `${current.length + 1}`, header: line.replace(/^(@@[^@]*@@).*$/, '$1'), lines: [] };
-      current.push(hunk);
-    } else if (hunk && (line.startsWith(' ') || line.startsWith('+') || line.startsWith('-') || line.startsWith('\\'))) {
-      hunk.lines.push(line);
+  for (const file of parsePatch(patch)) {
+    const path = patchPath(file.newFileName) ?? patchPath(file.oldFileName);
+    if (!path) continue;
+    const hunks = files.get(path) ?? [];
+    for (const hunk of file.hunks) {
+      hunks.push({ id: `${hunks.length + 1}`, header: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, lines: hunk.lines });
     }
+    files.set(path, hunks);
   }
   return files;
+}
+
+/** The paths a patch changes (old and new names of each file). */
+export function pathsOfPatch(patch: string): Set<string> {
+  const paths = new Set<string>();
+  for (const file of parsePatch(patch)) {
+    for (const name of [file.oldFileName, file.newFileName]) {
+      const path = patchPath(name);
+      if (path) paths.add(path);
+    }
+  }
+  return paths;
 }
 
 export function panelStateFromRecord(record: SessionRecord, now: number): PanelState {
   const last = record.rounds.at(-1);
   const hunks = last ? hunksOfPatch(last.proposal.patch) : new Map<string, Hunk[]>();
+  const edited = last?.review?.userEdits ? pathsOfPatch(last.review.userEdits) : new Set<string>();
   const testedRound = [...record.rounds].reverse().find((round) => round.tests);
   const history: PanelState['history'] = [];
   if (record.baseline) history.push({ round: 0, failed: record.baseline.summary.failed + record.baseline.summary.problems, passed: record.baseline.summary.passed });
@@ -62,10 +70,11 @@ export function panelStateFromRecord(record: SessionRecord, now: number): PanelS
             additions: file.additions,
             deletions: file.deletions,
             protected: last.proposal.protectedPaths.includes(file.path),
-            edited: last.review?.userEdits !== undefined && last.review.userEdits.includes(file.path),
+            edited: edited.has(file.path),
             hunks: hunks.get(file.path) ?? [],
           })),
           editProblems: last.proposal.editProblems.map((reason) => ({ reason })),
+          ...(last.reads ? { reads: last.reads.map((read) => ({ ...read })) } : {}),
         }
       : undefined,
     tests:

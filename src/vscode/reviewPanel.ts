@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../domain/dispose';
+import { randomHex } from '../domain/hex';
 import {
   REVIEW_PANEL_VIEW_TYPE,
   hostMessageSchema,
@@ -67,14 +68,14 @@ export class ReviewPanel extends Disposable {
       return;
     }
     // Beside the diffs, which open in the first column.
-    const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, 'Refine Loop Review', { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
+    const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, vscode.l10n.t('Refine Loop Review'), { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
     this.attach(panel);
   }
 
   /** Shows this state now if the panel is ready, else as soon as it is. */
   setState(state: PanelState | undefined): void {
     this.state = state;
-    if (this.panel && state) this.panel.title = state.round === 0 ? 'Refine Loop Review' : `Refine Loop: Round ${state.round} of ${state.maxRounds}`;
+    if (this.panel && state) this.panel.title = state.round === 0 ? vscode.l10n.t('Refine Loop Review') : vscode.l10n.t('Refine Loop: Round {0} of {1}', state.round, state.maxRounds);
     this.flush();
   }
 
@@ -152,7 +153,7 @@ export class ReviewPanel extends Disposable {
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -161,15 +162,18 @@ export class ReviewPanel extends Disposable {
 <title>Refine Loop Review</title>
 </head>
 <body>
-<main id="app"><p class="muted">Loading the review…</p></main>
+<main id="app"><p class="muted">${escapeHtml(vscode.l10n.t('Loading the review…'))}</p></main>
+<script type="application/json" id="l10n">${JSON.stringify(vscode.l10n.bundle ?? {}).replace(/</g, '\\u003c')}</script>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
   }
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
 function makeNonce(): string {
-  const bytes = new Uint8Array(24);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return randomHex(24);
 }

@@ -2,9 +2,11 @@
 // gates show. Pure (no `vscode`), so the Sessions view, the status bar and the review
 // panel read one model, and unit tests check it without an editor.
 import type { FileChange, FileDiff } from '../domain/model';
+import type { ToolRead } from '../domain/ports';
 import type { PanelFile, PanelPhase, PanelState } from '../protocol/reviewPanel';
 import type { ProposalView, RoundView, SessionEvent } from '../domain/session';
 import { summarize, type TestReport } from '../domain/testReport';
+import { t } from './translate';
 
 export interface TestSummary {
   readonly passed: number;
@@ -27,6 +29,8 @@ export interface LiveRound {
   testsScope?: 'full' | 'selected';
   /** The proposal as the review gate saw it (contents for the diff documents). */
   proposal?: ProposalView;
+  /** What the agent read with the read-only tools before it proposed. */
+  reads?: readonly ToolRead[];
   /** The changes that were applied (after hunk selection and the person's edits). */
   appliedChanges?: readonly FileChange[];
   roundView?: RoundView;
@@ -108,22 +112,23 @@ export class SessionModel {
         break;
       case 'baselineFinished':
         session.baseline = event.summary;
-        session.status = `Baseline: ${describeSummary(event.summary)}`;
+        session.status = t('Baseline: {0}', describeSummary(event.summary));
         break;
       case 'roundStarted':
         session.currentRound = event.round;
         this.round(session, event.round);
         session.phase = 'working';
-        session.status = `Round ${event.round}: waiting for the agent…`;
+        session.status = t('Round {0}: waiting for the agent…', event.round);
         break;
       case 'agentProgress':
-        session.status = event.message ?? `Round ${event.round}: the agent has written ${event.characters ?? 0} characters…`;
+        session.status = event.message ?? t('Round {0}: the agent has written {1} characters…', event.round, event.characters ?? 0);
         break;
       case 'proposalReady': {
         const round = this.round(session, event.round);
         round.files = event.files.map((file) => ({ ...file }));
+        if (event.reads) round.reads = event.reads.map((read) => ({ ...read }));
         session.tokens += (event.tokens.input ?? 0) + (event.tokens.output ?? 0);
-        session.status = `Round ${event.round}: proposal ready`;
+        session.status = t('Round {0}: proposal ready', event.round);
         break;
       }
       case 'reviewDecided': {
@@ -131,7 +136,7 @@ export class SessionModel {
         round.decision = event.decision;
         round.reason = event.reason;
         session.phase = 'working';
-        session.status = event.decision === 'approve' ? `Round ${event.round}: applying…` : `Round ${event.round}: ${event.decision === 'reject' ? 'rejected' : 'stopping'}`;
+        session.status = event.decision === 'approve' ? t('Round {0}: applying…', event.round) : event.decision === 'reject' ? t('Round {0}: rejected', event.round) : t('Round {0}: stopping', event.round);
         break;
       }
       case 'applied': {
@@ -142,7 +147,7 @@ export class SessionModel {
       }
       case 'testsStarted':
         session.phase = 'working';
-        session.status = event.round === 0 ? 'Running the tests once before the first round…' : `Round ${event.round}: running the tests…`;
+        session.status = event.round === 0 ? t('Running the tests once before the first round…') : t('Round {0}: running the tests…', event.round);
         break;
       case 'testOutput':
         return; // too frequent for the views; the log has it
@@ -157,7 +162,7 @@ export class SessionModel {
         round.testsScope = event.scope;
         round.newlyFailing = event.newlyFailing;
         round.fixed = event.fixed;
-        session.status = `Round ${event.round}: ${describeSummary(event.summary)}`;
+        session.status = t('Round {0}: {1}', event.round, describeSummary(event.summary));
         break;
       }
       case 'afterTestsDecided':
@@ -169,7 +174,7 @@ export class SessionModel {
           const round = session.rounds.find((candidate) => candidate.round === number);
           if (round) round.afterTests = round.afterTests ?? 'reverted';
         }
-        session.status = `Reverted ${event.files.length} file(s)`;
+        session.status = t('Reverted {0} file(s)', event.files.length);
         break;
       case 'warning':
         session.status = event.message;
@@ -195,7 +200,7 @@ export class SessionModel {
     if (round.files.length === 0) round.files = view.diffs.map((diff) => ({ path: diff.path, status: diff.status, additions: diff.additions, deletions: diff.deletions }));
     session.currentRound = view.round;
     session.phase = 'review';
-    session.status = `Round ${view.round}: review the proposal`;
+    session.status = t('Round {0}: review the proposal', view.round);
     this.fire(session.sessionId);
   }
 
@@ -207,7 +212,7 @@ export class SessionModel {
     round.tests = summarize(view.report);
     session.currentRound = view.round;
     session.phase = 'afterTests';
-    session.status = view.passed ? `Round ${view.round}: the tests pass` : `Round ${view.round}: ${describeSummary(round.tests)}`;
+    session.status = view.passed ? t('Round {0}: the tests pass', view.round) : t('Round {0}: {1}', view.round, describeSummary(round.tests));
     this.fire(session.sessionId);
   }
 
@@ -258,6 +263,7 @@ export class SessionModel {
             summary: proposal.summary,
             files: proposal.diffs.map((diff) => panelFile(diff, proposal.protectedPaths, editedPaths)),
             editProblems: proposal.editProblems.map((problem) => ({ file: problem.file, reason: problem.reason })),
+            ...(proposalRound?.reads ? { reads: proposalRound.reads.map((read) => ({ ...read })) } : {}),
           }
         : undefined,
       tests: testsRound?.roundView ? panelTests(testsRound.roundView, testsRound) : undefined,
@@ -336,24 +342,24 @@ export function groupFailures(report: TestReport): NonNullable<PanelState['tests
 }
 
 export function describeSummary(summary: TestSummary): string {
-  const parts = [`${summary.failed} failing`, `${summary.passed} passing`];
-  if (summary.skipped) parts.push(`${summary.skipped} skipped`);
-  if (summary.problems) parts.push(`${summary.problems} problem${summary.problems === 1 ? '' : 's'}`);
+  const parts = [t('{0} failing', summary.failed), t('{0} passing', summary.passed)];
+  if (summary.skipped) parts.push(t('{0} skipped', summary.skipped));
+  if (summary.problems) parts.push(summary.problems === 1 ? t('1 problem') : t('{0} problems', summary.problems));
   return parts.join(', ');
 }
 
 export function outcomeLabel(outcome: string): string {
   switch (outcome) {
     case 'passed':
-      return 'Passed';
+      return t('Passed');
     case 'stopped':
-      return 'Stopped';
+      return t('Stopped');
     case 'limitReached':
-      return 'Limit reached';
+      return t('Limit reached');
     case 'stuck':
-      return 'Stuck';
+      return t('Stuck');
     case 'failed':
-      return 'Failed';
+      return t('Failed');
     default:
       return outcome;
   }

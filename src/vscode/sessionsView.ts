@@ -6,6 +6,10 @@ import type { SessionRecord } from '../domain/record';
 import type { Log } from './log';
 import type { LiveSession } from './sessionModel';
 import { outcomeLabel } from './sessionModel';
+import { Throttle } from './throttle';
+
+/** The view redraws at most this often while a session streams events. */
+const REFRESH_INTERVAL_MS = 250;
 
 export const SESSIONS_VIEW_ID = 'refineLoop.sessions';
 
@@ -50,7 +54,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     private readonly log: Log,
   ) {}
 
-  refresh(): void {
+  /** The stored sessions, read once and again only after `refresh({ stored: true })`. */
+  private stored: Promise<SessionInfo[]> | undefined;
+
+  /** Redraws; `stored` also re-reads the session store (a session ended, a checkpoint was restored). */
+  refresh(options: { stored?: boolean } = {}): void {
+    if (options.stored) this.stored = undefined;
     this.changed.fire(undefined);
   }
 
@@ -58,10 +67,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     switch (node.kind) {
       case 'session': {
         const { session } = node;
-        const item = new vscode.TreeItem(session.task || '(no task)', session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(session.task || vscode.l10n.t('(no task)'), session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `session:${session.sessionId}`;
-        item.description = session.running ? 'running' : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
-        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${session.running ? 'Running' : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : 'Ended'}\n\n${session.rounds.length} round(s) · ${session.sessionId}`);
+        item.description = session.running ? vscode.l10n.t('running') : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
+        const state = session.running ? vscode.l10n.t('Running') : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : vscode.l10n.t('Ended');
+        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${state}\n\n${vscode.l10n.t('{0} round(s)', session.rounds.length)} · ${session.sessionId}`);
         item.iconPath = session.running
           ? new vscode.ThemeIcon('sync~spin')
           : session.outcome === 'passed'
@@ -74,12 +84,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         const { round, session } = node;
         const additions = round.files.reduce((sum, file) => sum + file.additions, 0);
         const deletions = round.files.reduce((sum, file) => sum + file.deletions, 0);
-        const item = new vscode.TreeItem(`Round ${round.round}`, round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(vscode.l10n.t('Round {0}', round.round), round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `round:${session.sessionId}:${round.round}`;
         const parts = [`+${additions} −${deletions}`];
-        if (round.failing !== undefined) parts.push(`${round.failing} failing`);
-        if (round.decision === 'reject') parts.push('rejected');
-        if (round.reverted) parts.push('reverted');
+        if (round.failing !== undefined) parts.push(vscode.l10n.t('{0} failing', round.failing));
+        if (round.decision === 'reject') parts.push(vscode.l10n.t('rejected'));
+        if (round.reverted) parts.push(vscode.l10n.t('reverted'));
         item.description = parts.join(' · ');
         item.iconPath =
           round.decision === 'reject' || round.reverted
@@ -90,7 +100,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
                 ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
                 : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
         item.contextValue = `round${round.applied && !round.reverted && !session.running ? '.revertable' : ''}`;
-        item.tooltip = `Round ${round.round}: ${round.files.length} file(s)${round.decision ? `, ${round.decision}` : ''}${round.afterTests ? `, then ${round.afterTests}` : ''}`;
+        item.tooltip = [vscode.l10n.t('Round {0}: {1} file(s)', round.round, round.files.length), round.decision, round.afterTests && vscode.l10n.t('then {0}', round.afterTests)].filter(Boolean).join(', ');
         return item;
       }
       case 'file': {
@@ -100,7 +110,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         item.label = node.path.split('/').pop();
         item.description = `${node.path.includes('/') ? node.path.slice(0, node.path.lastIndexOf('/')) + ' · ' : ''}+${node.additions} −${node.deletions}`;
         item.contextValue = 'roundFile';
-        item.command = { command: 'refineLoop.openRoundDiff', title: 'Open Round Diff', arguments: [node] };
+        item.command = { command: 'refineLoop.openRoundDiff', title: vscode.l10n.t('Open Round Diff'), arguments: [node] };
         return item;
       }
     }
@@ -115,21 +125,28 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
 
   async sessions(): Promise<SessionInfo[]> {
     const result = new Map<string, SessionInfo>();
-    const history = this.source.history();
-    if (history) {
-      try {
-        for (const summary of await history.list()) {
-          const record = await history.load(summary.sessionId);
-          if (record) result.set(record.sessionId, fromRecord(record));
-        }
-      } catch (error) {
-        this.log.warn('sessions', `could not list stored sessions: ${errorMessage(error)}`);
-      }
-    }
+    for (const session of await (this.stored ??= this.readStored())) result.set(session.sessionId, session);
     for (const live of this.source.live()) {
       result.set(live.sessionId, fromLive(live, this.source.isRunning(live.sessionId)));
     }
     return [...result.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  private async readStored(): Promise<SessionInfo[]> {
+    const history = this.source.history();
+    if (!history) return [];
+    const sessions: SessionInfo[] = [];
+    try {
+      for (const summary of await history.list()) {
+        const record = await history.load(summary.sessionId);
+        if (record) sessions.push(fromRecord(record));
+      }
+    } catch (error) {
+      this.log.warn('sessions', `could not list stored sessions: ${errorMessage(error)}`);
+      // Read again next time rather than keep a failed read.
+      this.stored = undefined;
+    }
+    return sessions;
   }
 
   dispose(): void {
@@ -180,18 +197,24 @@ function fromLive(live: LiveSession, running: boolean): SessionInfo {
 export class SessionsView extends Disposable {
   readonly provider: SessionsTreeProvider;
   readonly treeView: vscode.TreeView<SessionsNode>;
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly throttle: Throttle;
+  private storedChanged = false;
 
   constructor(source: SessionsSource, log: Log) {
     super();
     this.provider = this._register(new SessionsTreeProvider(source, log));
     this.treeView = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.provider, showCollapseAll: true }));
-    this._register({ dispose: () => clearTimeout(this.pending) });
+    this.throttle = this._register(
+      new Throttle(() => {
+        this.provider.refresh({ stored: this.storedChanged });
+        this.storedChanged = false;
+      }, REFRESH_INTERVAL_MS),
+    );
   }
 
-  /** Refreshes soon, once for a burst of changes (a round emits several events at once). */
-  refresh(): void {
-    clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.provider.refresh(), 100);
+  /** Refreshes soon, at most a few times a second; `stored` when the store changed too. */
+  refresh(options: { stored?: boolean } = {}): void {
+    if (options.stored) this.storedChanged = true;
+    this.throttle.request();
   }
 }

@@ -40,21 +40,21 @@ export class ConfirmedTestCommands {
 
 export function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new UsageError('Open a folder first: Refine Loop works on the files and tests of a workspace folder.');
+  if (!folder) throw new UsageError(vscode.l10n.t('Open a folder first: Refine Loop works on the files and tests of a workspace folder.'));
   return folder.uri;
 }
 
 export async function askTask(preset?: string): Promise<string> {
   if (preset !== undefined) {
-    if (!preset.trim()) throw new UsageError('The task is empty: say what the agent should do.');
+    if (!preset.trim()) throw new UsageError(vscode.l10n.t('The task is empty: say what the agent should do.'));
     return preset.trim();
   }
   const task = await vscode.window.showInputBox({
-    title: 'Refine Loop: Start (1/3): the task',
-    prompt: 'What should the agent do? Your tests judge each round.',
-    placeHolder: 'For example: make the cart tests pass',
+    title: vscode.l10n.t('Refine Loop: Start (1/3): the task'),
+    prompt: vscode.l10n.t('What should the agent do? Your tests judge each round.'),
+    placeHolder: vscode.l10n.t('For example: make the cart tests pass'),
     ignoreFocusOut: true,
-    validateInput: (value) => (value.trim() ? undefined : 'Describe the task in a sentence.'),
+    validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t('Describe the task in a sentence.')),
   });
   if (task === undefined) throw new CancelledError();
   return task.trim();
@@ -93,38 +93,38 @@ export async function pickScope(root: vscode.Uri, workspace: VscodeWorkspace, pr
     choice = preset;
   } else {
     const items: ScopeChoice[] = [];
-    if (selection && activePath) items.push({ label: '$(selection) Selection', description: `${activePath}:${selection.start.line + 1}–${selection.end.line + 1}`, value: 'selection' });
-    if (activePath) items.push({ label: '$(file) Active file', description: activePath, value: 'active' });
-    if (open.length > 0) items.push({ label: '$(files) Open editors', description: `${open.length} file${open.length === 1 ? '' : 's'}: ${open.slice(0, 3).join(', ')}${open.length > 3 ? '…' : ''}`, value: 'open' });
-    items.push({ label: '$(folder-opened) Pick files…', value: 'pick' });
-    items.push({ label: '$(beaker) No files', description: 'the agent starts from the failing tests', value: 'none' });
-    const picked = await vscode.window.showQuickPick(items, { title: 'Refine Loop: Start (2/3): what the agent sees', placeHolder: 'Files given to the agent with the task', ignoreFocusOut: true });
+    if (selection && activePath) items.push({ label: `$(selection) ${vscode.l10n.t('Selection')}`, description: `${activePath}:${selection.start.line + 1}–${selection.end.line + 1}`, value: 'selection' });
+    if (activePath) items.push({ label: `$(file) ${vscode.l10n.t('Active file')}`, description: activePath, value: 'active' });
+    if (open.length > 0) items.push({ label: `$(files) ${vscode.l10n.t('Open editors')}`, description: vscode.l10n.t('{0} file(s): {1}', open.length, `${open.slice(0, 3).join(', ')}${open.length > 3 ? '…' : ''}`), value: 'open' });
+    items.push({ label: `$(folder-opened) ${vscode.l10n.t('Pick files…')}`, value: 'pick' });
+    items.push({ label: `$(beaker) ${vscode.l10n.t('No files')}`, description: vscode.l10n.t('the agent starts from the failing tests'), value: 'none' });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Refine Loop: Start (2/3): what the agent sees'), placeHolder: vscode.l10n.t('Files given to the agent with the task'), ignoreFocusOut: true });
     if (!picked) throw new CancelledError();
     choice = picked.value;
   }
 
   const read = async (relative: string, reason: ScopeFile['reason'], range?: ScopeFile['selection']): Promise<ScopeFile> => {
     const bytes = await workspace.read(relative);
-    if (bytes === undefined) throw new UsageError(`'${relative}' does not exist in the workspace.`);
+    if (bytes === undefined) throw new UsageError(vscode.l10n.t("'{0}' does not exist in the workspace.", relative));
     return { path: relative, content: new TextDecoder().decode(bytes), reason, ...(range ? { selection: range } : {}) };
   };
 
   if (Array.isArray(choice)) return Promise.all(choice.map((relative: string) => read(relative, 'explicit')));
   switch (choice) {
     case 'selection':
-      if (!selection || !activePath) throw new UsageError('There is no selection in a file of this workspace.');
+      if (!selection || !activePath) throw new UsageError(vscode.l10n.t('There is no selection in a file of this workspace.'));
       return [await read(activePath, 'selection', { startLine: selection.start.line + 1, endLine: selection.end.line + 1 })];
     case 'active':
-      if (!activePath) throw new UsageError('There is no active editor with a file of this workspace.');
+      if (!activePath) throw new UsageError(vscode.l10n.t('There is no active editor with a file of this workspace.'));
       return [await read(activePath, 'active')];
     case 'open':
       return Promise.all(open.map((relative) => read(relative, relative === activePath ? 'active' : 'open')));
     case 'pick': {
-      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, defaultUri: root, openLabel: 'Give to the agent', title: 'Refine Loop: files for the agent' });
+      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, defaultUri: root, openLabel: vscode.l10n.t('Give to the agent'), title: vscode.l10n.t('Refine Loop: files for the agent') });
       if (!uris || uris.length === 0) throw new CancelledError();
       const paths = uris.map((uri) => {
         const relative = relativeTo(root, uri);
-        if (!relative) throw new UsageError(`${uri.fsPath} is outside the workspace folder.`);
+        if (!relative) throw new UsageError(vscode.l10n.t('{0} is outside the workspace folder.', uri.fsPath));
         return relative;
       });
       return Promise.all(paths.map((relative) => read(relative, 'explicit')));
@@ -145,14 +145,14 @@ export async function resolveTestCommand(settings: Settings, root: vscode.Uri, l
   const taskLabel = settings['test.task'].trim();
   if (taskLabel) {
     const task = (await vscode.tasks.fetchTasks()).find((candidate) => candidate.name === taskLabel);
-    if (!task) throw new UsageError(`No task labelled '${taskLabel}' (refineLoop.test.task): check tasks.json, or clear the setting.`);
+    if (!task) throw new UsageError(vscode.l10n.t("No task labelled '{0}' (refineLoop.test.task): check tasks.json, or clear the setting.", taskLabel));
     const execution = task.execution;
     if (execution instanceof vscode.ShellExecution) {
       command = execution.commandLine ?? [execution.command, ...(execution.args ?? [])].map((part) => (part === undefined ? '' : typeof part === 'string' ? part : part.value)).join(' ');
     } else if (execution instanceof vscode.ProcessExecution) {
       command = [execution.process, ...execution.args].join(' ');
     } else {
-      throw new UsageError(`The task '${taskLabel}' is not a shell or process task, so Refine Loop cannot run it as a test command.`);
+      throw new UsageError(vscode.l10n.t("The task '{0}' is not a shell or process task, so Refine Loop cannot run it as a test command.", taskLabel));
     }
     source = `from the task '${taskLabel}'`;
   }
@@ -167,11 +167,11 @@ export async function resolveTestCommand(settings: Settings, root: vscode.Uri, l
   }
   if (command && confirmed.has(command)) return command;
   const value = await vscode.window.showInputBox({
-    title: 'Refine Loop: Start (3/3): confirm the test command',
-    prompt: `It runs in ${root.fsPath} after every approved round (${source}). Press Enter to confirm.`,
+    title: vscode.l10n.t('Refine Loop: Start (3/3): confirm the test command'),
+    prompt: vscode.l10n.t('It runs in {0} after every approved round ({1}). Press Enter to confirm.', root.fsPath, source),
     value: command,
     ignoreFocusOut: true,
-    validateInput: (text) => (text.trim() ? undefined : 'Give the command line that runs the tests, for example npm test.'),
+    validateInput: (text) => (text.trim() ? undefined : vscode.l10n.t('Give the command line that runs the tests, for example npm test.')),
   });
   if (value === undefined) throw new CancelledError();
   await confirmed.add(value.trim());

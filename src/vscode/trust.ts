@@ -6,7 +6,7 @@ import type { Log } from './log';
 export class RestrictedModeError extends RefineError {
   constructor(what: string) {
     super(
-      `${what} runs test and agent commands, which Refine Loop never does in Restricted Mode. Trust this workspace (Manage Workspace Trust) to run a loop.`,
+      vscode.l10n.t('{0} runs test and agent commands, which Refine Loop never does in Restricted Mode. Trust this workspace (Manage Workspace Trust) to run a loop.', what),
       'workspace.untrusted',
     );
   }

@@ -339,7 +339,7 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
     api.panel.handleMessage({ type: 'openDiff', path: '../etc/passwd' });
     await waitFor('the refusal', () => api.shownErrors.length > errors && api.shownErrors.at(-1)!.includes('did not change ../etc/passwd'));
     const hunkId = view.diffs[0]!.hunks[0]!.id;
-    await api.controller.approve({ rejectedHunks: [{ path: 'src/math.js', hunkId, reason: 'not this one' }] });
+    await api.decisions.approve({ rejectedHunks: [{ path: 'src/math.js', hunkId, reason: 'not this one' }] });
     await waitFor('round 2', () => api.controller.pending?.kind === 'review' && api.controller.pending.view.round === 2);
     await vscode.commands.executeCommand('refineLoop.stop');
     await started;
@@ -351,10 +351,12 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
 /** The real loop, the scripted command agent of the e2e fixtures and `node --test`, confirmed. */
 async function useRealLoopWithMathAgent(api: Awaited<ReturnType<typeof testingApi>>): Promise<void> {
     api.setLoop(undefined);
-    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    // The fixtures are the repository's (out/test/integration → the root), not the
+    // extension's: an extension installed from the .vsix carries no test/.
+    const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
     const configuration = vscode.workspace.getConfiguration('refineLoop');
     await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
     await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
     await api.confirmed.add('node --test');
 }

@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { configurationContribution, defaultSettings } from '../../src/domain/settings';
 import { EXTENSION_ID, activateExtension } from './helpers';
+import { atStart } from './index';
 
 describe('Foundation: the extension in a real VS Code host', () => {
   it('runs in VS Code 1.100 with the workspace folder open', () => {
@@ -17,6 +20,24 @@ describe('Foundation: the extension in a real VS Code host', () => {
     assert.ok(extension, 'extension is loaded');
     const events = (extension.packageJSON as { activationEvents: string[] }).activationEvents;
     assert.ok(!events.includes('*') && !events.includes('onStartupFinished'));
+    // Recorded when the suite started, before any test could activate it.
+    assert.equal(atStart.extensionActive, false, 'the extension was already active when the suite started');
+  });
+
+  it('runs from the installed .vsix, which holds only what runs, when the suite is run against the package', function () {
+    if (!process.env.REFINE_LOOP_TEST_FROM_VSIX) this.skip();
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const files: string[] = [];
+    const walk = (folder: string): void => {
+      for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+        const full = path.join(folder, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else files.push(path.relative(extensionPath, full).split(path.sep).join('/'));
+      }
+    };
+    walk(extensionPath);
+    assert.ok(files.includes('dist/extension.js') && files.includes('dist/webview.js'), files.join(', '));
+    assert.deepEqual(files.filter((file) => /^(src|test|scripts|node_modules)\//.test(file) || /\.(map|ts)$/.test(file)), []);
   });
 
   it('activates through Show Log and registers its commands', async () => {

@@ -14,7 +14,11 @@ interface TestResult {
   error?: string;
 }
 
+/** What held before the first test ran (a test may activate the extension; another reads this). */
+export const atStart: { extensionActive?: boolean } = {};
+
 export function run(): Promise<void> {
+  atStart.extensionActive = vscode.extensions.getExtension('refine-loop.refine-loop')?.isActive;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   const grep = process.env.REFINE_LOOP_TEST_GREP;
   if (grep) mocha.grep(grep);

@@ -50,10 +50,9 @@ export interface FeedbackInput {
 
 export const defaultFeedbackTokens = 6000;
 
-/** A rough, provider-neutral token count: about four characters per token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+import { estimateTokens, truncateToTokens } from '../../domain/tokens';
+
+export { estimateTokens };
 
 export function displayName(test: TestCase): string {
   return [...test.suite, test.name].join(' › ');
@@ -338,6 +337,8 @@ export function buildFeedback(input: FeedbackInput): Feedback {
 
   let text = [...head, '<test-output>', asData(body.join('\n\n')), '</test-output>'].join('\n');
   // The hard cap holds even when the head alone is too long (thousands of newly failing names).
-  if (text.length > budget) text = `${text.slice(0, budget - 40)}\n… (cut at the feedback budget)\n</test-output>`;
+  // The packing above counts characters; the cap is in tokens of the one estimate.
+  const maxTokens = Math.max(50, input.maxTokens);
+  if (text.length > budget || estimateTokens(text) > maxTokens) text = `${truncateToTokens(text, maxTokens - 20)}\n… (cut at the feedback budget)\n</test-output>`;
   return { text, summaryLine: summary, delta, groups, estimatedTokens: estimateTokens(text) };
 }

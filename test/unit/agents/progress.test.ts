@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { AgentProgress } from '../../../src/domain/ports';
-import { throttleProgress } from '../../../src/agents/progress';
+import { PROGRESS_INTERVAL_MS, throttleProgress } from '../../../src/agents/progress';
 
 describe('throttleProgress', () => {
   it('passes statuses, at most one count per interval, and the last count on flush', () => {
@@ -28,11 +28,21 @@ describe('throttleProgress', () => {
     ]);
   });
 
-  it('works without a listener', () => {
-    const progress = throttleProgress(undefined);
-    assert.doesNotThrow(() => {
-      progress.report({ kind: 'text', characters: 1 });
-      progress.flush();
-    });
+  it('holds counts for the default interval; flush sends only what was held, once', () => {
+    let clock = 1000;
+    const seen: AgentProgress[] = [];
+    const progress = throttleProgress((event) => seen.push(event), undefined, () => clock);
+    progress.report({ kind: 'text', characters: 1 });
+    clock += PROGRESS_INTERVAL_MS - 1;
+    progress.report({ kind: 'text', characters: 2 });
+    assert.deepEqual(seen, [{ kind: 'text', characters: 1 }], 'a count within the default interval is held');
+    progress.flush();
+    progress.flush();
+    assert.deepEqual(seen, [{ kind: 'text', characters: 1 }, { kind: 'text', characters: 2 }]);
+    clock += 1;
+    progress.report({ kind: 'text', characters: 3 });
+    assert.equal(seen.length, 3, 'a count after the interval passes at once');
+    progress.flush();
+    assert.equal(seen.length, 3, 'nothing held, nothing sent');
   });
 });

@@ -11,9 +11,10 @@ class Owner extends Disposable {
 test('a Disposable disposes what it registered, last first, once', () => {
   const order: string[] = [];
   const owner = new Owner();
-  const first = owner.add({ dispose: () => order.push('first') });
+  const first = { dispose: () => order.push('first') };
+  assert.equal(owner.add(first), first, '_register returns the very value it was given, not a wrapper');
   owner.add({ dispose: () => order.push('second') });
-  assert.equal(typeof first.dispose, 'function');
+  assert.deepEqual(order, [], 'nothing is disposed before the owner');
   owner.dispose();
   owner.dispose();
   assert.deepEqual(order, ['second', 'first']);
@@ -25,4 +26,18 @@ test('registering on a disposed owner disposes the value at once', () => {
   let disposed = false;
   owner.add({ dispose: () => (disposed = true) });
   assert.equal(disposed, true);
+});
+
+test('one failing disposable does not keep the others from being disposed; its error comes out', () => {
+  const owner = new Owner();
+  const disposed: string[] = [];
+  owner.add({ dispose: () => disposed.push('a') });
+  owner.add({
+    dispose: () => {
+      throw new Error('b broke');
+    },
+  });
+  owner.add({ dispose: () => disposed.push('c') });
+  assert.throws(() => owner.dispose(), /b broke/);
+  assert.deepEqual(disposed, ['c', 'a']);
 });

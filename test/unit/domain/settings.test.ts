@@ -3,12 +3,23 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../repoRoot';
+import { placeholdersIn, withPlaceholders } from '../../../src/domain/manifestNls';
 import { configurationContribution, defaultSettings, parseSettings, settingKeys, settingsMarkdownTable, SETTINGS_TABLE_END, SETTINGS_TABLE_START } from '../../../src/domain/settings';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
+const nls = JSON.parse(readFileSync(join(repoRoot(), 'package.nls.json'), 'utf8')) as Record<string, string>;
 
-test('package.json contributes.configuration matches the zod settings schema (run `npm run sync:settings` to fix)', () => {
-  assert.deepEqual(manifest.contributes.configuration, configurationContribution());
+test('package.json contributes.configuration matches the zod settings schema, its English in package.nls.json (run `npm run sync:settings` to fix)', () => {
+  const { contribution, strings } = withPlaceholders(configurationContribution());
+  assert.deepEqual(manifest.contributes.configuration, contribution);
+  for (const [key, text] of Object.entries(strings)) assert.equal(nls[key], text, key);
+});
+
+test('every %placeholder% of package.json has its English in package.nls.json, and package.nls.json holds no unused string', () => {
+  const used = placeholdersIn(manifest);
+  assert.deepEqual([...used].filter((key) => !(key in nls)), []);
+  assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), []);
+  assert.ok(used.has('refineLoop.start.title') && used.has('refineLoop.maxRounds.description'));
 });
 
 test('every setting has a description and a default', () => {

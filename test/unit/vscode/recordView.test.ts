@@ -69,3 +69,42 @@ test('a stored session becomes an ended panel state with its last proposal, test
   assert.deepEqual(state.history.map((point) => point.failed), [2, 1, 0]);
   assert.deepEqual(state.outcome, { outcome: 'passed', reason: 'the tests pass', rounds: 2 });
 });
+
+test('the restored panel marks as edited only the files the person edited, read from the patch', async () => {
+  const { createTwoFilesPatch } = await import('diff');
+  // The person edited src/a.jsx; src/a.js (a substring of that path) was not edited.
+  const userEdits = createTwoFilesPatch('a/src/a.jsx', 'b/src/a.jsx', 'x\n', 'y\n', 'proposed', 'edited by the person');
+  const proposalPatch = `${patch}--- a/src/a.jsx\n+++ b/src/a.jsx\n@@ -1,1 +1,1 @@\n-x\n+y\n`;
+  const record: SessionRecord = {
+    version: 1,
+    sessionId: 's',
+    task: 't',
+    startedAt: 0,
+    approvalMode: 'reviewEachRound',
+    maxRounds: 5,
+    rounds: [
+      {
+        round: 1,
+        startedAt: 0,
+        tokens: {},
+        proposal: {
+          summary: 's',
+          patch: proposalPatch,
+          files: [
+            { path: 'src/a.js', status: 'modified', additions: 2, deletions: 2 },
+            { path: 'src/a.jsx', status: 'modified', additions: 1, deletions: 1 },
+          ],
+          protectedPaths: [],
+          editProblems: [],
+        },
+        review: { decision: 'approve', by: 'person', hunkRejections: [], droppedProtected: [], userEdits },
+        reverted: false,
+      },
+    ],
+    outcome: 'stopped',
+    reason: 'r',
+  };
+  const files = panelStateFromRecord(record, 0).proposal?.files ?? [];
+  assert.deepEqual(files.map((file) => [file.path, file.edited]), [['src/a.js', false], ['src/a.jsx', true]]);
+  assert.deepEqual(files[1]?.hunks, [{ id: '1', header: '@@ -1,1 +1,1 @@', lines: ['-x', '+y'] }]);
+});

@@ -1,0 +1,12 @@
+// What only a running session needs: the loop, the edit engine, the test runner and
+// its report parsers, the agent providers. The extension loads this module on first
+// use (`loadSessionRuntime`), and esbuild.mjs bundles it apart (dist/sessionRuntime.js),
+// so activation reads a small bundle and a window that never starts a session never
+// loads the rest.
+import { exportReport, runSession } from '../loop/loop';
+import { detectTestCommand } from '../node/detectTests';
+import { createTestRunner } from '../node/testRunner';
+import { createEditorAgent } from './lmAgent';
+import type { LoopApi } from './loopApi';
+
+export const sessionRuntime: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
