@@ -33,6 +33,8 @@ export const testCaseSchema = z.object({
   expected: z.string().optional(),
   actual: z.string().optional(),
   stack: z.array(stackFrameSchema).default([]),
+  /** For skipped tests, why, when the runner says (`# SKIP 'only' option not set`, a todo). */
+  skipReason: z.string().optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
 
@@ -76,10 +78,15 @@ export function failingTests(report: TestReport): TestCase[] {
   return report.tests.filter((test) => test.status === 'failed');
 }
 
-/** Green means: the whole suite ran, something passed or was skipped, nothing failed, nothing kept tests from running. */
+/**
+ * Green needs evidence: the whole suite ran, at least one test ran and passed, nothing
+ * failed, and nothing kept tests from running or made the report doubtful (a cut-off
+ * report, an unmet TAP plan, a bail-out: the parsers report those as problems).
+ */
 export function isGreen(report: TestReport): boolean {
   return (
     report.scope === 'full' &&
+    report.tests.some((test) => test.status === 'passed') &&
     report.problems.length === 0 &&
     !report.run.timedOut &&
     !report.run.cancelled &&
