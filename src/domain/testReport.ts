@@ -74,6 +74,21 @@ export const testReportSchema = z.object({
 });
 export type TestReport = z.infer<typeof testReportSchema>;
 
+/**
+ * A full run that lacks tests of the pinned inventory (the baseline's full run), or
+ * skips tests that ran then: never `passed` unless the person accepts it at the gate.
+ */
+export interface SuiteShrinkage {
+  /** Tests of the inventory the run did not report, with their file when the runner named one. */
+  readonly missing: readonly { readonly id: string; readonly file?: string }[];
+  /** Tests that ran when the inventory was pinned and were skipped now (skip, todo, `only`), with the runner's reason. */
+  readonly newlySkipped: readonly { readonly id: string; readonly reason?: string }[];
+  /** What the loop knows of why: test files a round deleted, files that failed to load. */
+  readonly causes: readonly string[];
+  /** One line for a person: how many fewer, and why if known. */
+  readonly summary: string;
+}
+
 export function failingTests(report: TestReport): TestCase[] {
   return report.tests.filter((test) => test.status === 'failed');
 }
