@@ -122,3 +122,22 @@ describe('green needs evidence, with the real test runner', () => {
     assert.match(report.problems[0]!.message, /no evidence that any test ran/);
   });
 });
+
+describe('green needs evidence, from a real TAP producer', () => {
+  const { NODE_TEST_CONTEXT: _ignored, ...baseEnv } = process.env;
+  for (const [name, script, expected] of [
+    ['stops after 1 of 5 planned tests', "console.log('TAP version 13\\n1..5\\nok 1 - first')", /planned 5 tests but reported 1/],
+    ['bails out', "console.log('TAP version 13\\n1..2\\nok 1 - first\\nBail out! no database')", /bailed out: no database/],
+  ] as const) {
+    it(`a command whose TAP ${name}, exit 0, is not green`, async (t) => {
+      const root = await mkdtemp(join(tmpdir(), 'refine-evidence-'));
+      t.after(() => rm(root, { recursive: true, force: true }));
+      await writeFile(join(root, 'tap.js'), `${script};\n`);
+      const report = await createTestRunner({ root, command: 'node tap.js', timeoutMs: 30_000, baseEnv }).run({}, AbortSignal.timeout(30_000));
+      assert.equal(report.format, 'tap');
+      assert.equal(report.run.exitCode, 0);
+      assert.equal(isGreen(report), false);
+      assert.ok(report.problems.some((problem) => expected.test(problem.message)), JSON.stringify(report.problems));
+    });
+  }
+});
