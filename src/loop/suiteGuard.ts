@@ -9,6 +9,15 @@ import { filesRunByScripts, protectedReasons } from './testConfig';
 // before the review, which changes touch the tests or their configuration (they always
 // ask); after the tests, whether the suite is still the pinned one (else never passed).
 
+/**
+ * Whether a report's files are test files. Not for Rust (unit tests live in the source
+ * files, and a test's file is where it panicked) nor go (its test files are `_test.go`,
+ * protected by pattern; a failure's file may be the code under test).
+ */
+function namesTestFiles(report: TestReport): boolean {
+  return report.format !== 'libtest' && report.format !== 'go-json' && report.format !== 'raw';
+}
+
 export class SuiteGuard {
   private pinned: TestInventory | undefined;
   /** Files a test report named as test files (a test's file, a file that failed to load). */
@@ -50,12 +59,13 @@ export class SuiteGuard {
    * comparable full run pins the inventory; later ones are held to it.
    */
   observe(report: TestReport, round: number): SuiteShrinkage | undefined {
-    for (const test of report.tests) if (test.file !== undefined) this.testFiles.add(test.file);
-    for (const problem of report.problems) if (problem.kind === 'collection' && problem.file !== undefined) this.testFiles.add(problem.file);
+    if (namesTestFiles(report)) {
+      for (const test of report.tests) if (test.file !== undefined) this.testFiles.add(test.file);
+      for (const problem of report.problems) if (problem.kind === 'collection' && problem.file !== undefined) this.testFiles.add(problem.file);
+    }
     if (!comparable(report)) return undefined;
     if (this.pinned === undefined) {
       this.pinned = pinInventory(report, round);
-      for (const file of Object.keys(this.pinned.files)) if (file !== '') this.testFiles.add(file);
       return undefined;
     }
     const shrank = checkInventory(this.pinned, report, this.deleted);

@@ -4,7 +4,8 @@ import { matchesAny } from '../../../src/domain/glob';
 import type { FileChange } from '../../../src/domain/model';
 import { defaultProtectedPaths } from '../../../src/domain/settings';
 import { filesRunByScripts, protectedReasons, scriptsNamedIn, testConfigReason } from '../../../src/loop/testConfig';
-import { bytes } from './fakes';
+import { SuiteGuard } from '../../../src/loop/suiteGuard';
+import { bytes, report } from './fakes';
 
 // Test configuration is protected like the tests, and the check reads what a change does:
 // a narrowed test script asks, a dependency bump does not.
@@ -89,4 +90,14 @@ test('the default protected paths also cover spec/, *_spec.*, e2e/ and __snapsho
   for (const path of ['spec/cart_spec.js', 'app/spec/models/user.rb', 'lib/cart_spec.rb', 'e2e/login.ts', 'web/e2e/flow.js', 'src/__snapshots__/cart.test.js.snap'])
     assert.equal(matchesAny(path, defaultProtectedPaths), true, path);
   for (const path of ['src/special.js', 'src/inspect.js', 'docs/e2e-guide.md']) assert.equal(matchesAny(path, defaultProtectedPaths), false, path);
+});
+
+test('the files a report names become protected, except where they are source files (Rust, go)', () => {
+  const change = [modify('src/lib.rs', 'a', 'b'), modify('lib/cart.js', 'a', 'b')];
+  const tap = new SuiteGuard('npm test', []);
+  tap.observe({ ...report({ a: 'failed' }), tests: [{ ...report({ a: 'failed' }).tests[0]!, file: 'lib/cart.js' }] }, 0);
+  assert.deepEqual([...tap.protectedIn(change).keys()], ['lib/cart.js']);
+  const cargo = new SuiteGuard('cargo test', []);
+  cargo.observe({ ...report({ a: 'failed' }), format: 'libtest', tests: [{ ...report({ a: 'failed' }).tests[0]!, file: 'src/lib.rs' }] }, 0);
+  assert.deepEqual([...cargo.protectedIn(change).keys()], []);
 });
