@@ -410,7 +410,7 @@ export class SessionRun {
     };
     await this.save();
     const ruled: Outcome = tested.green || tested.stopReason === undefined ? 'stopped' : tested.stuck ? 'stuck' : 'limitReached';
-    const why = !tested.green && tested.stopReason !== undefined ? tested.stopReason : 'stopped by the person';
+    const why = !tested.green && tested.stopReason !== undefined ? tested.stopReason : tested.shrank ? `stopped by the person; the test suite shrank (${tested.shrank.summary})` : 'stopped by the person';
     switch (decision.kind) {
       case 'stopKeep':
         return tested.green ? end('passed', 'the tests pass') : end(ruled, why);

@@ -163,4 +163,5 @@ test('without a baseline the first full run pins the suite', async () => {
   assert.equal(s.reviewer.afters[0]!.passed, true);
   assert.ok(s.reviewer.afters[1]!.suiteShrank, 'round 2 deleted a test the first run had');
   assert.equal(result.outcome, 'stopped');
+  assert.match(result.reason, /stopped by the person; the test suite shrank \(1 test of the pinned suite missing \(pinned at round 1\)/);
 });
