@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSession, type SessionPorts } from '../../../src/loop/loop';
+import { exportReport, runSession, type SessionPorts } from '../../../src/loop/loop';
 import { parseSettings, type Settings } from '../../../src/domain/settings';
 import type { TestCase, TestReport } from '../../../src/domain/testReport';
 import type { AfterTestsDecision } from '../../../src/domain/session';
@@ -147,6 +147,7 @@ test('a smaller suite asks in auto mode even when otherwise green; continuing te
   assert.equal(record.inventory?.pinnedAt, 2, 'the accepted run is the suite from now on');
   assert.equal(record.rounds[1]!.afterTests?.decision, 'acceptSmallerSuite');
   assert.ok(s.events.events.some((event) => event.type === 'warning' && /test suite shrank/.test(event.message)));
+  assert.match(exportReport(record), /## Round 1[\s\S]*- the test suite shrank: 1 test of the pinned suite missing[\s\S]*After tests: continue/);
 });
 
 test('without a baseline the first full run pins the suite', async () => {
