@@ -141,3 +141,18 @@ describe('green needs evidence, from a real TAP producer', () => {
     });
   }
 });
+
+describe('Jest/Vitest JSON: declared totals must be there', () => {
+  it('fewer results than numTotalTests, or fewer failures than numFailedTests, is a problem', async () => {
+    const whole = JSON.parse(await readFile(join(fixturesRoot(), 'captured', 'jest.json'), 'utf8')) as { testResults: { assertionResults: { status: string }[] }[] };
+    assert.deepEqual(parseReport('jest-json', JSON.stringify(whole)).problems, []);
+    const cut = structuredClone(whole);
+    cut.testResults[0]!.assertionResults = cut.testResults[0]!.assertionResults.slice(0, 1);
+    const lost = assembleReport({ format: 'jest-json', parsed: parseReport('jest-json', JSON.stringify(cut)), run, scope: 'full' });
+    assert.equal(isGreen(lost), false);
+    assert.ok(lost.problems.some((problem) => /declares 7 tests but contains 1/.test(problem.message)), JSON.stringify(lost.problems));
+    const hidden = structuredClone(whole);
+    for (const result of hidden.testResults[0]!.assertionResults) if (result.status === 'failed') result.status = 'passed';
+    assert.ok(parseReport('jest-json', JSON.stringify(hidden)).problems.some((problem) => /declares 4 failing tests but contains 0/.test(problem.message)));
+  });
+});
