@@ -129,7 +129,7 @@ export function terminalReviewer(ask: (question: string) => Promise<string | und
       say(`\n── round ${view.round}: ${view.passed ? 'the tests pass' : 'the tests do not pass yet'} (${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}) ──\n`);
       if (!view.passed) say(`${view.feedback.split('\n').slice(0, 30).join('\n')}\n`);
       if (view.stopReason) say(`! the loop stops here: ${view.stopReason}\n`);
-      if (view.suiteShrank) say(`! the test suite shrank: ${view.suiteShrank.summary}. Passing needs your a.\n`);
+      if (view.suiteShrank) say(`! the test suite shrank: ${view.suiteShrank.summary}. It passes only if you accept the smaller suite (a).\n`);
       const first = view.passed ? 'y keep and finish' : view.stopReason ? 'y keep and stop' : 'y continue';
       for (;;) {
         const restore = view.round > 1 ? ` / r N go back to before round N (1-${view.round})` : '';
