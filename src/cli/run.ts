@@ -46,7 +46,7 @@ Gates: at the review, y applies, n REASON rejects (the reason goes to the agent)
 h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
 After the tests: y continues (or, when they pass, keeps and finishes), n REASON reverts the
 round and retries, q stops and keeps, u stops and reverts every round, r N goes back to
-before round N and continues from there.
+before round N and continues from there; when the test suite shrank, a accepts the smaller suite.
 Exit status: 0 when the outcome is passed, 1 for any other outcome, 2 on a usage error.
 `;
 
@@ -95,7 +95,7 @@ export function terminalReviewer(ask: (question: string) => Promise<string | und
       if (view.summary) say(`${view.summary}\n\n`);
       for (const diff of view.diffs) say(diff.patch.endsWith('\n') ? diff.patch : `${diff.patch}\n`);
       for (const problem of view.editProblems) say(`! not applicable: ${problem.file ? `${problem.file}: ` : ''}${problem.reason}\n`);
-      if (view.protectedPaths.length > 0) say(`! protected paths: ${view.protectedPaths.join(', ')}\n`);
+      if (view.protectedPaths.length > 0) say(`! protected paths: ${view.protectedPaths.map((path) => (view.protectedReasons?.[path] ? `${path} (${view.protectedReasons[path]})` : path)).join(', ')}\n`);
       const hunks = view.diffs.reduce((count, diff) => count + diff.hunks.length, 0);
       const protectedYes = async () =>
         view.protectedPaths.length === 0 || (await ask(`The proposal changes protected files (${view.protectedPaths.join(', ')}). Apply those too? y / n: `))?.trim() === 'y';
@@ -130,11 +130,14 @@ export function terminalReviewer(ask: (question: string) => Promise<string | und
       say(`\n── round ${view.round}: ${view.passed ? 'the tests pass' : 'the tests do not pass yet'} (${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}) ──\n`);
       if (!view.passed) say(`${view.feedback.split('\n').slice(0, 30).join('\n')}\n`);
       if (view.stopReason) say(`! the loop stops here: ${view.stopReason}\n`);
+      if (view.suiteShrank) say(`! the test suite shrank: ${view.suiteShrank.summary}. It passes only if you accept the smaller suite (a).\n`);
       const first = view.passed ? 'y keep and finish' : view.stopReason ? 'y keep and stop' : 'y continue';
       for (;;) {
         const restore = view.round > 1 ? ` / r N go back to before round N (1-${view.round})` : '';
-        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all${restore}: `))?.trim();
+        const accept = view.suiteShrank ? ' / a accept the smaller suite' : '';
+        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all${restore}${accept}: `))?.trim();
         if (answer === undefined || answer === 'q') return { kind: 'stopKeep' };
+        if (answer === 'a' && view.suiteShrank) return { kind: 'acceptSmallerSuite' };
         const back = /^r\s+(\d+)$/.exec(answer ?? '');
         if (back && Number(back[1]) >= 1 && Number(back[1]) <= view.round) return { kind: 'restore', round: Number(back[1]) };
         if (answer === 'y') return view.passed || view.stopReason ? { kind: 'stopKeep' } : { kind: 'continue' };
@@ -313,7 +316,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     let result;
     try {
-      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], testCommand: command }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
     } finally {
       process.off('SIGINT', onSignal);
     }

@@ -22,8 +22,20 @@ export const testResultRecordSchema = z.object({
   fixed: z.number().default(0),
   /** The feedback's one-line summary, as the agent got it. */
   summaryLine: z.string().default(''),
+  /** Set when the run lacked tests of the inventory or skipped tests that ran then. */
+  suiteShrank: z.object({ missing: z.array(z.string()), newlySkipped: z.array(z.string()), summary: z.string() }).optional(),
 });
 export type TestResultRecord = z.infer<typeof testResultRecordSchema>;
+
+/** The pinned suite: per test file ('' when the runner named none), the ids of its tests, a repeated id once per test. */
+export const testInventorySchema = z.object({
+  /** Round whose full run pinned it: 0 is the baseline; later when the person accepted a smaller suite. */
+  pinnedAt: z.number().int(),
+  files: z.record(z.string(), z.array(z.string())),
+  /** Ids that were already skipped when it was pinned. */
+  skipped: z.array(z.string()).default([]),
+});
+export type TestInventory = z.infer<typeof testInventorySchema>;
 
 export const roundRecordSchema = z.object({
   round: z.number().int().positive(),
@@ -57,7 +69,7 @@ export const roundRecordSchema = z.object({
   tests: testResultRecordSchema.optional(),
   afterTests: z
     .object({
-      decision: z.enum(['continue', 'stopKeep', 'stopRevert', 'revertRetry', 'restore']),
+      decision: z.enum(['continue', 'stopKeep', 'stopRevert', 'revertRetry', 'restore', 'acceptSmallerSuite']),
       by: z.enum(['person', 'rule']),
       reason: z.string().optional(),
       restoreRound: z.number().int().optional(),
@@ -79,6 +91,8 @@ export const sessionRecordSchema = z.object({
   /** Every setting the session started with (`refineLoop.*` without the prefix). */
   settings: z.record(z.string(), z.unknown()).optional(),
   baseline: testResultRecordSchema.optional(),
+  /** The test inventory the session holds later full runs to. */
+  inventory: testInventorySchema.optional(),
   rounds: z.array(roundRecordSchema),
   outcome: z.enum(outcomes).optional(),
   reason: z.string().optional(),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { FileChange, FileDiff, TokenUsage } from './model';
 import { approvalModes } from './settings';
-import type { TestReport } from './testReport';
+import type { SuiteShrinkage, TestReport } from './testReport';
 
 // The session vocabulary of ../shared/DESIGN.md ("Words"): outcomes, gate decisions,
 // what a gate shows, and the events the loop emits for the editor and the CLI.
@@ -29,8 +29,10 @@ export interface ProposalView {
   readonly summary: string;
   readonly changes: readonly FileChange[];
   readonly diffs: readonly FileDiff[];
-  /** Paths among `changes` that match `protectedPaths`: approving them needs an explicit yes. */
+  /** Paths among `changes` that match `protectedPaths` or change the test configuration: approving them needs an explicit yes. */
   readonly protectedPaths: readonly string[];
+  /** Per protected path, why it is protected (a pattern, a test file a report named, the test script…). */
+  readonly protectedReasons?: Readonly<Record<string, string>>;
   readonly editProblems: readonly EditProblem[];
 }
 
@@ -67,6 +69,8 @@ export interface RoundView {
   readonly passed: boolean;
   /** Set when the loop would stop by rule: which limit, or stuck. */
   readonly stopReason?: string;
+  /** Set when the suite shrank: `passed` then needs the `acceptSmallerSuite` answer. */
+  readonly suiteShrank?: SuiteShrinkage;
 }
 
 export type AfterTestsDecision =
@@ -74,7 +78,9 @@ export type AfterTestsDecision =
   | { readonly kind: 'stopKeep' }
   | { readonly kind: 'stopRevert' }
   | { readonly kind: 'revertRetry'; readonly reason?: string }
-  | { readonly kind: 'restore'; readonly round: number };
+  | { readonly kind: 'restore'; readonly round: number }
+  /** The person accepts the smaller suite (it becomes the pinned one): finish as passed when nothing else is wrong, else continue. */
+  | { readonly kind: 'acceptSmallerSuite' };
 
 // ---------------------------------------------------------------- Restore conflicts
 
@@ -125,7 +131,7 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('afterTestsDecided'),
     round: z.number(),
-    decision: z.enum(['continue', 'stopKeep', 'stopRevert', 'revertRetry', 'restore']),
+    decision: z.enum(['continue', 'stopKeep', 'stopRevert', 'revertRetry', 'restore', 'acceptSmallerSuite']),
     by: z.enum(['person', 'rule']).optional(),
   }),
   z.object({ type: z.literal('reverted'), rounds: z.array(z.number()), files: z.array(z.string()) }),

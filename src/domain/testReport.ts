@@ -33,6 +33,8 @@ export const testCaseSchema = z.object({
   expected: z.string().optional(),
   actual: z.string().optional(),
   stack: z.array(stackFrameSchema).default([]),
+  /** For skipped tests, why, when the runner says (`# SKIP 'only' option not set`, a todo). */
+  skipReason: z.string().optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
 
@@ -72,14 +74,34 @@ export const testReportSchema = z.object({
 });
 export type TestReport = z.infer<typeof testReportSchema>;
 
+/**
+ * A full run that lacks tests of the pinned inventory (the baseline's full run), or
+ * skips tests that ran then: never `passed` unless the person accepts it at the gate.
+ */
+export interface SuiteShrinkage {
+  /** Tests of the inventory the run did not report, with their file when the runner named one. */
+  readonly missing: readonly { readonly id: string; readonly file?: string }[];
+  /** Tests that ran when the inventory was pinned and were skipped now (skip, todo, `only`), with the runner's reason. */
+  readonly newlySkipped: readonly { readonly id: string; readonly reason?: string }[];
+  /** What the loop knows of why: test files a round deleted, files that failed to load. */
+  readonly causes: readonly string[];
+  /** One line for a person: how many fewer, and why if known. */
+  readonly summary: string;
+}
+
 export function failingTests(report: TestReport): TestCase[] {
   return report.tests.filter((test) => test.status === 'failed');
 }
 
-/** Green means: the whole suite ran, something passed or was skipped, nothing failed, nothing kept tests from running. */
+/**
+ * Green needs evidence: the whole suite ran, at least one test ran and passed, nothing
+ * failed, and nothing kept tests from running or made the report doubtful (a cut-off
+ * report, an unmet TAP plan, a bail-out: the parsers report those as problems).
+ */
 export function isGreen(report: TestReport): boolean {
   return (
     report.scope === 'full' &&
+    report.tests.some((test) => test.status === 'passed') &&
     report.problems.length === 0 &&
     !report.run.timedOut &&
     !report.run.cancelled &&

@@ -21,6 +21,7 @@ function tests(result: TestResultRecord): string {
   for (const id of result.failing.slice(0, 20)) lines.push(`  - failing: \`${id}\``);
   if (result.failing.length > 20) lines.push(`  - … and ${result.failing.length - 20} more`);
   for (const problem of result.problems) lines.push(`  - problem: ${problem}`);
+  if (result.suiteShrank) lines.push(`  - the test suite shrank: ${result.suiteShrank.summary}`);
   return lines.join('\n');
 }
 

@@ -2,7 +2,6 @@ import { applyEdits, diffChanges, keepHunks, parseReply, parseToolCalls, unified
 import { buildFeedback, sourcesNeeded } from '../testing/feedback';
 import { applyJournaled, imagesOf, restoreCheckpoint } from './checkpoints';
 import { errorMessage } from '../domain/errors';
-import { protectedAmong } from '../domain/glob';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
 import type { FileChange, FileDiff } from '../domain/model';
 import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from '../domain/ports';
@@ -10,9 +9,11 @@ import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
 import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
 import { rebaseChange, resolveApproval } from './review';
 import { answerReplyWithoutEdits, failedRound, NO_EDITS_NOTE } from './replyWithoutEdits';
+import { SuiteGuard } from './suiteGuard';
+import { shrinkageFeedback } from '../testing/inventory';
 import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
 import type { Settings } from '../domain/settings';
-import { failingTests, isGreen, summarize, type TestReport } from '../domain/testReport';
+import { failingTests, isGreen, summarize, type SuiteShrinkage, type TestReport } from '../domain/testReport';
 import { newSessionId } from '../domain/sessionId';
 
 // The state and the steps of one session, for the loop in ./loop.ts: each method is
@@ -25,6 +26,8 @@ export interface SessionTask {
   readonly sessionId?: string;
   /** Run the tests once before the first round (the baseline the first round is measured against). */
   readonly baseline?: boolean;
+  /** The command line the tests run with, when the caller resolved it (else the `test.command` setting). */
+  readonly testCommand?: string;
 }
 
 export interface SessionPorts {
@@ -45,6 +48,8 @@ export interface Proposal {
   readonly changes: readonly FileChange[];
   readonly diffs: readonly FileDiff[];
   readonly protectedPaths: readonly string[];
+  /** Per protected path, why (a pattern, a test file a report named, the test script…). */
+  readonly protectedReasons?: Readonly<Record<string, string>>;
   readonly problems: readonly EditProblem[];
   /** The agent proposed exactly what it proposed in an earlier round. */
   readonly repeated: boolean;
@@ -60,6 +65,8 @@ export interface TestedRound {
   /** Set when no further round may start: which limit, or stuck. */
   readonly stopReason?: string;
   readonly stuck: boolean;
+  /** Set when the suite is smaller than the pinned one: then not green. */
+  readonly shrank?: SuiteShrinkage;
 }
 
 /** What follows a gate: another round, or the end with an outcome. */
@@ -77,7 +84,8 @@ export class SessionRun {
   private readonly progress: ProgressTracker;
   private readonly fingerprints = new Set<string>();
   /** Test results the workspace stands on: round 0 is the baseline; reverted rounds are removed. */
-  private readonly results = new Map<number, { report: TestReport; feedback: string }>();
+  private readonly results = new Map<number, { report: TestReport; feedback: string; green: boolean }>();
+  private readonly suite: SuiteGuard;
   private readonly appliedPatches = new Map<number, string>();
   private readonly touched = new Set<string>();
   private failingSources: string[] = [];
@@ -94,6 +102,7 @@ export class SessionRun {
     const startedAt = ports.clock.now();
     this.sessionId = task.sessionId ?? newSessionId(startedAt);
     this.progress = new ProgressTracker(settings.stopAfterRoundsWithoutProgress);
+    this.suite = new SuiteGuard(task.testCommand ?? settings['test.command'], settings.protectedPaths);
     this.record = {
       version: 1,
       sessionId: this.sessionId,
@@ -118,12 +127,13 @@ export class SessionRun {
     await this.ports.history.save(this.record);
   }
 
-  private latest(): { report: TestReport; feedback: string } | undefined {
+  private latest(): { report: TestReport; feedback: string; green: boolean } | undefined {
     const rounds = [...this.results.keys()].sort((a, b) => b - a);
     return rounds.length > 0 ? this.results.get(rounds[0]!) : undefined;
   }
 
   async start(): Promise<void> {
+    await this.suite.readScripts((path) => this.ports.workspace.read(path));
     await this.save();
     this.ports.emit({ type: 'sessionStarted', sessionId: this.sessionId, task: this.task.task, approvalMode: this.settings.approvalMode, maxRounds: this.settings.maxRounds });
   }
@@ -134,7 +144,7 @@ export class SessionRun {
 
   // ------------------------------------------------------------ tests
 
-  private async runTests(round: number, signal: AbortSignal): Promise<{ report: TestReport; result: TestResultRecord; feedback: string }> {
+  private async runTests(round: number, signal: AbortSignal): Promise<{ report: TestReport; result: TestResultRecord; feedback: string; shrank?: SuiteShrinkage }> {
     const previous = this.latest()?.report;
     const failingFirst = previous ? failingTests(previous) : [];
     this.ports.emit({ type: 'testsStarted', round, scope: failingFirst.length > 0 ? 'failingFirst' : 'full' });
@@ -149,10 +159,14 @@ export class SessionRun {
       if (bytes !== undefined) sources[path] = decoder.decode(bytes);
     }
     const feedback = buildFeedback({ report, previous, sources, maxTokens: this.settings['feedback.maxTokens'] });
+    // Fewer tests than the pinned suite is never green, and the agent is told.
+    const shrank = this.suite.observe(report, round);
+    this.record.inventory = this.suite.inventory;
+    if (shrank) this.ports.emit({ type: 'warning', message: `The test suite shrank: ${shrank.summary}.` });
     const result: TestResultRecord = {
       summary: summarize(report),
       scope: report.scope,
-      green: isGreen(report),
+      green: isGreen(report) && shrank === undefined,
       failing: failingTests(report).map((test) => test.id),
       problems: report.problems.map((problem) => `${problem.kind}: ${problem.message}`),
       exitCode: report.run.exitCode,
@@ -161,15 +175,16 @@ export class SessionRun {
       newlyFailing: previous ? feedback.delta.newlyFailing.length : 0,
       fixed: previous ? feedback.delta.fixed.length : 0,
       summaryLine: feedback.summaryLine,
+      ...(shrank ? { suiteShrank: { missing: shrank.missing.map((test) => test.id), newlySkipped: shrank.newlySkipped.map((test) => test.id), summary: shrank.summary } } : {}),
     };
     this.ports.emit({ type: 'testsFinished', round, summary: result.summary, scope: report.scope, newlyFailing: result.newlyFailing, fixed: result.fixed });
-    return { report, result, feedback: feedback.text };
+    return { report, result, feedback: shrank ? `${feedback.text}\n\n${shrinkageFeedback(shrank)}` : feedback.text, ...(shrank ? { shrank } : {}) };
   }
 
   async baseline(signal: AbortSignal): Promise<boolean> {
     const { report, result, feedback } = await this.runTests(0, signal);
     this.record.baseline = result;
-    this.results.set(0, { report, feedback });
+    this.results.set(0, { report, feedback, green: result.green });
     await this.save();
     this.ports.emit({ type: 'baselineFinished', summary: result.summary });
     return result.green;
@@ -204,7 +219,7 @@ export class SessionRun {
       rejections: this.rejections,
       ...(this.userEdits !== undefined ? { userEdits: this.userEdits } : {}),
       editProblems: this.editProblems,
-      ...(latest && !isGreen(latest.report) ? { feedback: latest.feedback } : {}),
+      ...(latest && !latest.green ? { feedback: latest.feedback } : {}),
       budgetTokens: this.settings['agent.maxPromptTokens'],
       offerTools: this.ports.agent.acceptsTools === true,
       maxToolCalls: this.settings['agent.maxToolCalls'],
@@ -245,8 +260,8 @@ export class SessionRun {
       problems = [];
     }
     const diffs = diffChanges(changes);
-    const paths = changes.flatMap((change) => (change.oldPath !== undefined ? [change.path, change.oldPath] : [change.path]));
-    const protectedPaths = protectedAmong(paths, this.settings.protectedPaths);
+    const protectedReasons = this.suite.protectedIn(changes);
+    const protectedPaths = [...protectedReasons.keys()];
     const fingerprint = await proposalFingerprint(changes);
     const repeated = changes.length > 0 && this.fingerprints.has(fingerprint);
     this.fingerprints.add(fingerprint);
@@ -267,7 +282,7 @@ export class SessionRun {
     this.rejections = [];
     this.userEdits = undefined;
     this.editProblems = [];
-    return { round, summary, changes, diffs, protectedPaths, problems, repeated, ...(noEdits ? { noEdits } : {}) };
+    return { round, summary, changes, diffs, protectedPaths, protectedReasons: Object.fromEntries(protectedReasons), problems, repeated, ...(noEdits ? { noEdits } : {}) };
   }
 
   // ------------------------------------------------------------ gate 1 and apply
@@ -301,6 +316,7 @@ export class SessionRun {
       changes: proposal.changes,
       diffs: proposal.diffs,
       protectedPaths: proposal.protectedPaths,
+      ...(proposal.protectedReasons ? { protectedReasons: proposal.protectedReasons } : {}),
       editProblems: proposal.problems,
     };
     // Protected paths need an explicit yes in every mode.
@@ -336,6 +352,7 @@ export class SessionRun {
     record.appliedPatch = unifiedPatch(written);
     this.appliedPatches.set(proposal.round, record.appliedPatch);
     written.forEach((change) => this.touched.add(change.path));
+    this.suite.noteWritten(proposal.round, written);
     await this.save();
     const diffs = diffChanges(written);
     this.ports.emit({ type: 'applied', round: proposal.round, files: diffs.map((d) => ({ path: d.path, status: d.status, additions: d.additions, deletions: d.deletions })) });
@@ -374,19 +391,21 @@ export class SessionRun {
   async test(signal: AbortSignal): Promise<TestedRound> {
     const round = this.round;
     const previous = this.latest()?.report;
-    const { report, result, feedback } = await this.runTests(round, signal);
+    const { report, result, feedback, shrank } = await this.runTests(round, signal);
     this.current().tests = result;
-    this.results.set(round, { report, feedback });
-    this.progress.record(madeProgress(previous, report));
+    this.results.set(round, { report, feedback, green: result.green });
+    // Deleting a failing test shrinks the failing set: that is not progress.
+    this.progress.record(madeProgress(previous, report) && shrank === undefined);
     await this.save();
     const stuckReason = result.green ? undefined : this.progress.stuckReason;
     const stopReason = this.limitBeforeNextRound() ?? stuckReason;
-    return { round, report, feedback, green: result.green, stuck: stopReason !== undefined && stopReason === stuckReason, ...(stopReason !== undefined ? { stopReason } : {}) };
+    return { round, report, feedback, green: result.green, stuck: stopReason !== undefined && stopReason === stuckReason, ...(stopReason !== undefined ? { stopReason } : {}), ...(shrank ? { shrank } : {}) };
   }
 
   /** Gate 2: asks when the mode says so (or the loop would stop), and carries the decision out. */
   async afterTests(tested: TestedRound, signal: AbortSignal): Promise<Next> {
-    const ask = !this.auto || tested.green || tested.stopReason !== undefined;
+    // A smaller suite always asks: only the person can accept it.
+    const ask = !this.auto || tested.green || tested.stopReason !== undefined || tested.shrank !== undefined;
     const view: RoundView = {
       sessionId: this.sessionId,
       round: tested.round,
@@ -395,6 +414,7 @@ export class SessionRun {
       feedback: tested.feedback,
       passed: tested.green,
       ...(tested.stopReason !== undefined ? { stopReason: tested.stopReason } : {}),
+      ...(tested.shrank ? { suiteShrank: tested.shrank } : {}),
     };
     const decision: AfterTestsDecision = ask ? await this.ports.reviewer.afterTests(view, signal) : { kind: 'continue' };
     this.ports.emit({ type: 'afterTestsDecided', round: tested.round, decision: decision.kind, by: ask ? 'person' : 'rule' });
@@ -407,7 +427,7 @@ export class SessionRun {
     };
     await this.save();
     const ruled: Outcome = tested.green || tested.stopReason === undefined ? 'stopped' : tested.stuck ? 'stuck' : 'limitReached';
-    const why = !tested.green && tested.stopReason !== undefined ? tested.stopReason : 'stopped by the person';
+    const why = !tested.green && tested.stopReason !== undefined ? tested.stopReason : tested.shrank ? `stopped by the person; the test suite shrank (${tested.shrank.summary})` : 'stopped by the person';
     switch (decision.kind) {
       case 'stopKeep':
         return tested.green ? end('passed', 'the tests pass') : end(ruled, why);
@@ -421,6 +441,15 @@ export class SessionRun {
         const what = from === tested.round ? `Round ${from} was reverted` : `Rounds ${from} to ${tested.round} were reverted`;
         this.rejections = [{ reason: reason ? `${what}: ${reason}` : `${what}.` }];
         this.progress.reset();
+        return next;
+      }
+      case 'acceptSmallerSuite': {
+        if (!tested.shrank) return tested.green ? end('passed', 'the tests pass') : next;
+        this.suite.accept(tested.report, tested.round);
+        this.record.inventory = this.suite.inventory;
+        await this.save();
+        if (isGreen(tested.report)) return end('passed', `the tests pass; the person accepted the smaller suite (${tested.shrank.summary})`);
+        if (tested.stopReason !== undefined && !tested.stuck) return end('limitReached', tested.stopReason);
         return next;
       }
       case 'continue':

@@ -52,11 +52,22 @@ export class EditorReviewer implements Reviewer {
     this.model.testsShown(round);
     const decision = this.gates.afterTests(round, signal);
     this.panel.show(true);
+    if (round.suiteShrank) this.offerSmallerSuite(round);
     try {
       return await decision;
     } finally {
       this.model.gateClosed(round.sessionId);
     }
+  }
+
+  /** A smaller suite passes only with the person's explicit acceptance (the panel's other answers still work). */
+  private offerSmallerSuite(round: RoundView): void {
+    const accept = vscode.l10n.t('Accept Smaller Suite');
+    const message = vscode.l10n.t('Refine Loop: the test suite shrank in round {0}: {1}. It does not pass unless you accept the smaller suite.', round.round, round.suiteShrank?.summary ?? '');
+    void vscode.window.showWarningMessage(message, accept).then((pick) => {
+      const gate = this.gates.pending;
+      if (pick === accept && gate?.kind === 'afterTests' && gate.view.sessionId === round.sessionId && gate.view.round === round.round) this.gates.decideAfterTests({ kind: 'acceptSmallerSuite' }, round.round);
+    });
   }
 
   async resolveConflict(conflict: ConflictView, signal: AbortSignal): Promise<ConflictChoice> {

@@ -68,7 +68,7 @@ export class SessionCommands extends Disposable {
     const apiKey = await this.deps.keys.get(settings['agent.provider']);
     const agent = loop.createAgent(settings, root.fsPath, apiKey, log);
     const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
-    const result = await controller.start({ task: { task, scope, baseline: true }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
+    const result = await controller.start({ task: { task, scope, baseline: true, testCommand }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
     return result;
   }
 

@@ -75,8 +75,15 @@ export function assembleReport({ format, parsed, run, scope }: AssembleInput): T
       message: `The test command exited with code ${run.exitCode}${notFound} but no failing test was reported${parsed.tests.length === 0 ? ' (no test results could be read)' : ''}.`,
       detail: tail,
     });
-  } else if (run.exitCode === 0 && parsed.tests.length === 0 && problems.length === 0 && format !== 'raw') {
-    problems.push({ kind: 'runner', message: 'The test command succeeded but reported no tests at all.', detail: tail });
+  } else if (run.exitCode === 0 && parsed.tests.length === 0 && problems.length === 0) {
+    // No evidence is not a pass: an emptied script (`exit 0`) or a runner that found no files looks just like this.
+    problems.push({
+      kind: 'runner',
+      message: format === 'raw' ? 'The test command succeeded but no test results could be read from it: there is no evidence that any test ran.' : 'The test command succeeded but reported no tests at all.',
+      detail: tail,
+    });
+  } else if (run.exitCode === 0 && problems.length === 0 && parsed.tests.every((test) => test.status === 'skipped')) {
+    problems.push({ kind: 'runner', message: `The test command succeeded but all ${parsed.tests.length} tests were skipped: no test ran.`, detail: tail });
   }
   return { format, scope, tests: parsed.tests, problems, run };
 }

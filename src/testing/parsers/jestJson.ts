@@ -30,9 +30,9 @@ function show(value: unknown): string | undefined {
 }
 
 export function parseJestJson(input: string, context: ParseContext = {}): ParsedTests {
-  let document: { testResults?: FileResult[] };
+  let document: { testResults?: FileResult[]; numTotalTests?: unknown; numFailedTests?: unknown };
   try {
-    document = JSON.parse(input) as { testResults?: FileResult[] };
+    document = JSON.parse(input) as typeof document;
   } catch (error) {
     throw new ReportFormatError(`Not a readable Jest/Vitest JSON report: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -86,5 +86,12 @@ export function parseJestJson(input: string, context: ParseContext = {}): Parsed
       problems.push({ kind: 'runner', message: `${file ?? 'a test file'} failed outside any test: ${fileMessage.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''}`, ...(file ? { file } : {}), detail: fileMessage });
     }
   }
+  // The totals the report declares must be there: fewer results than declared means some were lost.
+  const declared = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
+  const total = declared(document.numTotalTests);
+  const failed = declared(document.numFailedTests);
+  if (total !== undefined && tests.length < total) problems.push({ kind: 'runner', message: `The Jest/Vitest JSON report declares ${total} tests but contains ${tests.length}: the report is incomplete.` });
+  else if (failed !== undefined && tests.filter((test) => test.status === 'failed').length < failed)
+    problems.push({ kind: 'runner', message: `The Jest/Vitest JSON report declares ${failed} failing tests but contains ${tests.filter((test) => test.status === 'failed').length}: the report is inconsistent.` });
   return { tests, problems };
 }

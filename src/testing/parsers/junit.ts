@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { RunProblem, StackFrame, TestCase } from '../../domain/testReport';
 import { type ParseContext, type ParsedTests, frame, makeTest, parseJsFrame, splitErrorType, splitJsError, stripAnsi, trimBlankLines, workspacePath } from './common';
 
@@ -104,11 +104,54 @@ function outcome(testcase: Node): Outcome {
   return { status: 'passed' };
 }
 
+/** A report that is not whole XML (cut off, edited, two writers at once) is not evidence of anything. */
+function xmlError(input: string): string | undefined {
+  const checked = XMLValidator.validate(input);
+  if (checked === true) return undefined;
+  return checked.err.line !== undefined ? `line ${checked.err.line}: ${checked.err.msg}` : checked.err.msg;
+}
+
+/** The counts a report declares, against the elements it holds: fewer tests or failures than declared means some were lost. */
+function countProblems(root: Node, suites: readonly Node[]): RunProblem[] {
+  const problems: RunProblem[] = [];
+  const tally = (node: Node): { tests: number; failing: number } => {
+    let tests = 0;
+    let failing = 0;
+    for (const testcase of list(node, 'testcase')) {
+      tests++;
+      if (list(testcase, 'failure').length > 0 || list(testcase, 'error').length > 0) failing++;
+    }
+    for (const suite of list(node, 'testsuite')) {
+      const inner = tally(suite);
+      tests += inner.tests;
+      failing += inner.failing;
+    }
+    return { tests, failing };
+  };
+  for (const node of [root, ...suites]) {
+    const declaredTests = integer(attr(node, 'tests'));
+    // Writers disagree on failures vs errors (mocha's xunit puts every failure in both): the larger is the floor.
+    const declaredFailing = Math.max(integer(attr(node, 'failures')) ?? 0, integer(attr(node, 'errors')) ?? 0);
+    if (declaredTests === undefined && declaredFailing === 0) continue;
+    const found = tally(node);
+    const name = node === root ? 'The JUnit report' : `Suite "${attr(node, 'name') ?? ''}" of the JUnit report`;
+    if (declaredTests !== undefined && found.tests < declaredTests) problems.push({ kind: 'runner', message: `${name} declares ${declaredTests} tests but contains ${found.tests}: the report is incomplete.` });
+    else if (found.failing < declaredFailing) problems.push({ kind: 'runner', message: `${name} declares ${declaredFailing} failing tests but contains ${found.failing}: the report is inconsistent.` });
+  }
+  return problems;
+}
+
 export function parseJunit(input: string, context: ParseContext = {}): ParsedTests {
+  const clean = stripAnsi(input);
+  const invalid = xmlError(clean);
+  if (invalid !== undefined && !/<testsuites?[\s>]/.test(clean)) throw new ReportFormatError(`Not a readable JUnit XML report: ${invalid}`);
+  const damage: RunProblem | undefined =
+    invalid === undefined ? undefined : { kind: 'runner', message: `The JUnit report is not complete, well-formed XML (${invalid}): it was cut off or damaged, so its results cannot be trusted.` };
   let document: Node;
   try {
-    document = xml.parse(stripAnsi(input)) as Node;
+    document = xml.parse(clean) as Node;
   } catch (error) {
+    if (damage) return { tests: [], problems: [damage] };
     throw new ReportFormatError(`Not a readable JUnit XML report: ${error instanceof Error ? error.message : String(error)}`);
   }
   const suites: Node[] = [];
@@ -125,7 +168,7 @@ export function parseJunit(input: string, context: ParseContext = {}): ParsedTes
   // pytest names the module in `classname` (`tests.test_ops.TestClass`), not the file.
   const pytestDialect = suites.some((suite) => attr(suite, 'name') === 'pytest') || /^[^\s:]+\.py:\d+: \w+$/m.test(input);
   const tests: TestCase[] = [];
-  const problems: RunProblem[] = [];
+  const problems: RunProblem[] = damage ? [damage] : countProblems(root, suites);
   for (const suite of suites) {
     const suiteName = attr(suite, 'name') ?? '';
     for (const testcase of list(suite, 'testcase')) {

@@ -55,6 +55,13 @@ function location(raw: string | undefined, context: ParseContext): { file?: stri
   return { file: workspacePath(match[1]!, context), line: Number(match[2]) };
 }
 
+/** Results and the plan at one indentation level: a plan of 5 with one result is a run cut short. */
+interface Level {
+  count: number;
+  planned?: number;
+  planSeen: boolean;
+}
+
 export function parseTap(text: string, context: ParseContext = {}): ParsedTests {
   const lines = stripAnsi(text).replace(/\r\n/g, '\n').split('\n');
   const tests: TestCase[] = [];
@@ -62,9 +69,69 @@ export function parseTap(text: string, context: ParseContext = {}): ParsedTests 
   const open: Pending[] = [];
   // Comment lines not part of a result (a child's stderr, e.g. a SyntaxError), kept for the next problem.
   let diagnostics: string[] = [];
+  const levels = new Map<number, Level>();
+  let topIndent: number | undefined;
+  let topPlanned = false;
+  let sawTap = false;
+  const level = (indent: number): Level => {
+    let found = levels.get(indent);
+    if (!found) levels.set(indent, (found = { count: 0, planSeen: false }));
+    return found;
+  };
+  const unmet = (planned: number, count: number, indent: number) =>
+    problems.push({ kind: 'runner', message: `The TAP report planned ${planned} test${planned === 1 ? '' : 's'}${indent > 0 ? ' in a subtest' : ''} but reported ${count}: the run was cut short or the report is incomplete.` });
+  /** Levels deeper than `indent` are finished: a leading plan must have been met. */
+  const close = (indent: number) => {
+    for (const [depth, entry] of [...levels]) {
+      if (depth <= indent) continue;
+      if (entry.planned !== undefined && entry.count !== entry.planned) unmet(entry.planned, entry.count, depth);
+      levels.delete(depth);
+    }
+  };
+
+  /** The end of one TAP stream: every level's plan settled, and the top level must have had one. */
+  const finishStream = () => {
+    close(-1);
+    if (sawTap && !topPlanned) problems.push({ kind: 'runner', message: 'The TAP report has no plan (1..N): it was cut off before the end, so its results are incomplete.' });
+    sawTap = false;
+    topPlanned = false;
+    topIndent = undefined;
+  };
 
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
+    if (/^TAP version \d+/.test(line)) {
+      // A new stream (a script that runs two TAP producers): the last one is settled.
+      finishStream();
+      sawTap = true;
+      continue;
+    }
+    const bail = /^\s*Bail out!\s*(.*)$/.exec(line);
+    if (bail) {
+      const reason = bail[1]!.trim();
+      problems.push({ kind: 'runner', message: `The test run bailed out${reason ? `: ${reason}` : ''}; the tests after that point did not run.` });
+      continue;
+    }
+    const plan = /^(\s*)1\.\.(\d+)\s*(?:#.*)?$/.exec(line);
+    if (plan) {
+      const indent = plan[1]!.length;
+      const planned = Number(plan[2]);
+      const entry = level(indent);
+      if (entry.count > 0) {
+        if (entry.count !== planned) unmet(planned, entry.count, indent);
+        // A trailing plan ends its stream at this level.
+        levels.set(indent, { count: 0, planSeen: true });
+      } else {
+        entry.planned = planned;
+        entry.planSeen = true;
+      }
+      if (topIndent === undefined || indent <= topIndent) {
+        topIndent = indent;
+        topPlanned = true;
+      }
+      sawTap = true;
+      continue;
+    }
     const subtest = /^(\s*)# Subtest: (.*)$/.exec(line);
     if (subtest) {
       const indent = subtest[1]!.length;
@@ -81,6 +148,13 @@ export function parseTap(text: string, context: ParseContext = {}): ParsedTests 
     const indent = result[1]!.length;
     const status = result[2]!.toLowerCase();
     const directive = result[4]?.toUpperCase();
+    sawTap = true;
+    close(indent);
+    level(indent).count++;
+    if (topIndent === undefined || indent < topIndent) {
+      topIndent = indent;
+      topPlanned = levels.get(indent)?.planSeen === true;
+    }
     while (open.length > 0 && open[open.length - 1]!.indent > indent) open.pop();
     const own = open.length > 0 && open[open.length - 1]!.indent === indent ? open.pop() : undefined;
     const name = own?.name ?? result[3]!;
@@ -131,8 +205,10 @@ export function parseTap(text: string, context: ParseContext = {}): ParsedTests 
         expected: failed ? yaml.expected : undefined,
         actual: failed ? yaml.actual : undefined,
         stack,
+        skipReason: skipped ? `${directive === 'TODO' ? 'todo' : 'skipped'}${result[5]?.trim() ? `: ${result[5].trim()}` : ''}` : undefined,
       }),
     );
   }
+  finishStream();
   return { tests, problems };
 }

@@ -78,3 +78,22 @@ test('restore conflict: shows the difference, keeps the person’s version unles
   assert.equal(await scripted(['o']).reviewer.resolveConflict(conflict, signal), 'overwrite');
   assert.equal(await scripted([undefined]).reviewer.resolveConflict(conflict, signal), 'keepCurrent');
 });
+
+test('after-tests gate with a smaller suite: it is shown, a accepts it, y does not, and a means nothing otherwise', async () => {
+  const suiteShrank = { missing: [{ id: 'spec/a_spec.js::a', file: 'spec/a_spec.js' }], newlySkipped: [], causes: [], summary: '1 test of the pinned suite missing (pinned at the baseline)' };
+  const round: RoundView = { sessionId: 's', round: 2, maxRounds: 5, report: report({ b: 'passed' }), feedback: 'suite shrank', passed: false, suiteShrank };
+  const shrunk = scripted(['a']);
+  assert.deepEqual(await shrunk.reviewer.afterTests(round, signal), { kind: 'acceptSmallerSuite' });
+  assert.match(shrunk.said(), /! the test suite shrank: 1 test of the pinned suite missing/);
+  assert.match(shrunk.asked[0]!, / \/ a accept the smaller suite: $/);
+  assert.deepEqual(await scripted(['y']).reviewer.afterTests(round, signal), { kind: 'continue' });
+  const plain = scripted(['a', 'q']);
+  assert.deepEqual(await plain.reviewer.afterTests({ ...round, suiteShrank: undefined } as RoundView, signal), { kind: 'stopKeep' });
+  assert.doesNotMatch(plain.asked[0]!, /smaller suite/);
+});
+
+test('review gate: the reason a path is protected is shown beside it', async () => {
+  const gate = scripted(['q']);
+  await gate.reviewer.review({ ...view, protectedPaths: ['package.json'], protectedReasons: { 'package.json': 'it changes the script the tests run with ("test")' } }, signal);
+  assert.match(gate.said(), /! protected paths: package\.json \(it changes the script the tests run with \("test"\)\)/);
+});
