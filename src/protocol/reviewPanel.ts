@@ -83,6 +83,8 @@ export const panelStateSchema = z.object({
       groups: z.array(failureGroupSchema),
       problems: z.array(z.object({ kind: z.string(), message: z.string() })),
       stopReason: z.string().optional(),
+      /** The suite ran fewer tests than the baseline pinned: which, in one line. */
+      suiteShrank: z.string().optional(),
     })
     .optional(),
   /** Failing tests after each round's run (round 0: the baseline), for the chart. */
@@ -98,7 +100,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
-export const afterTestsChoices = ['continue', 'stopKeep', 'stopRevert', 'revertRetry'] as const;
+export const afterTestsChoices = ['continue', 'stopKeep', 'stopRevert', 'revertRetry', 'acceptSmallerSuite'] as const;
 
 /** Panel → host. */
 export const panelMessageSchema = z.discriminatedUnion('type', [

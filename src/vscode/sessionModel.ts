@@ -315,6 +315,7 @@ function panelTests(view: RoundView, record: LiveRound): NonNullable<PanelState[
     groups: groupFailures(view.report),
     problems: view.report.problems.map((problem) => ({ kind: problem.kind, message: problem.message })),
     stopReason: view.stopReason,
+    ...(view.suiteShrank ? { suiteShrank: view.suiteShrank.summary } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // The decision part of the panel: at the review, approve (the kept hunks), open the
 // diff, stop, or reject with a reason; after the tests, continue, stop (keep or revert)
 // or revert the round and retry.
-import type { PanelState } from '../protocol/reviewPanel';
+import type { PanelState, afterTestsChoices } from '../protocol/reviewPanel';
 import { t } from './l10n';
 import { h } from './dom';
 import { live, panel, post, render } from './store';
@@ -84,6 +84,7 @@ export function gate(current: PanelState): HTMLElement {
       { className: 'gate', id: 'gate-after-tests', 'aria-label': t('Decision after the tests') },
       h('h2', {}, passed ? t('The tests pass') : t('The tests ran: what next?')),
       current.tests.stopReason && h('p', { className: 'notice' }, current.tests.stopReason),
+      current.tests.suiteShrank && h('p', { className: 'notice warn', id: 'suite-shrank' }, t('The suite shrank: {0}. This round does not pass unless you accept the smaller suite.', current.tests.suiteShrank)),
       h(
         'div',
         { className: 'buttons' },
@@ -91,6 +92,8 @@ export function gate(current: PanelState): HTMLElement {
           h('button', { id: 'continue', className: 'primary', title: t('Give the failures to the agent for the next round (C)'), 'aria-keyshortcuts': 'C', disabled: !live(), onclick: () => decideAfterTests(round, 'continue') }, t('Continue')),
         h('button', { id: 'stop-keep', className: passed ? 'primary' : 'secondary', disabled: !live(), onclick: () => decideAfterTests(round, 'stopKeep') }, passed ? t('Finish and Keep') : t('Stop and Keep')),
         h('button', { id: 'stop-revert', className: 'secondary', disabled: !live(), onclick: () => decideAfterTests(round, 'stopRevert') }, t('Stop and Revert All')),
+        current.tests.suiteShrank &&
+          h('button', { id: 'accept-smaller-suite', className: 'secondary', title: t('Take the smaller suite as the new measure of this session'), disabled: !live(), onclick: () => decideAfterTests(round, 'acceptSmallerSuite') }, t('Accept Smaller Suite')),
         !passed && h('button', { id: 'revert-retry', className: 'secondary', title: t('Undo this round and ask the agent again'), disabled: !live(), onclick: () => decideAfterTests(round, 'revertRetry') }, t('Revert Round and Retry')),
       ),
     );
@@ -122,6 +125,6 @@ function reject(round: number): void {
   post({ type: 'reject', round, reason: panel.choices.reason.trim() });
 }
 
-function decideAfterTests(round: number, decision: 'continue' | 'stopKeep' | 'stopRevert' | 'revertRetry'): void {
+function decideAfterTests(round: number, decision: (typeof afterTestsChoices)[number]): void {
   post({ type: 'afterTests', round, decision });
 }
