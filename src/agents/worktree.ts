@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentError } from '../domain/errors';
+import { AgentError, PathError } from '../domain/errors';
 import { sha256Hex } from '../domain/hash';
 import type { FileChange } from '../domain/model';
+import { createRealPathGuard } from '../node/realPathGuard';
 
 // A scratch copy of the workspace for agent programs that edit files themselves, and
 // the difference they made. The copy leaves out `.git` and heavy generated folders,
@@ -115,11 +116,26 @@ export async function diffCopy(root: string, copy: string, snapshot: Snapshot): 
     }
   };
 
+  // The one path guard, against the real workspace, before the workspace is even read: a
+  // copy where `gitlink` (a link to .git) became a folder must not reach .git/hooks.
+  const guard = createRealPathGuard(root);
+  const refused: string[] = [];
+  const allowed = async (rel: string): Promise<boolean> => {
+    try {
+      await guard(rel);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PathError)) throw error;
+      refused.push(error.message);
+      return false;
+    }
+  };
+
   for (const rel of [...copied].sort()) {
     const after = await fs.readFile(path.join(copy, rel));
     const afterHash = await sha256Hex(after);
     const snapshotHash = snapshot.hashes.get(rel);
-    if (snapshotHash === afterHash) continue;
+    if (snapshotHash === afterHash || !(await allowed(rel))) continue;
     const before = await readWorkspace(rel);
     const beforeHash = before === undefined ? undefined : await sha256Hex(before);
     if (snapshotHash === undefined) {
@@ -131,12 +147,15 @@ export async function diffCopy(root: string, copy: string, snapshot: Snapshot): 
     }
   }
   for (const [rel, snapshotHash] of [...snapshot.hashes].sort(([a], [b]) => a.localeCompare(b))) {
-    if (copied.has(rel)) continue;
+    if (copied.has(rel) || !(await allowed(rel))) continue;
     const before = await readWorkspace(rel);
     if (before === undefined) continue;
     const beforeHash = await sha256Hex(before);
     if (beforeHash !== snapshotHash) throw conflict(rel);
     changes.push({ path: rel, kind: 'delete', before, beforeHash });
+  }
+  if (refused.length > 0) {
+    throw new AgentError(`The agent command changed files the loop may not touch; nothing was applied. ${refused.join(' ')}`, 'agent.pathRefused');
   }
   return changes;
 }
