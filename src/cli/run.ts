@@ -14,7 +14,8 @@ import { parseSettings } from '../domain/settings';
 import { summarize } from '../domain/testReport';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
-import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
+import { createFileSessionHistory } from '../node/sessionStore';
+import { cliJournal } from './journal';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
@@ -267,7 +268,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const workspace = createFileWorkspace(root);
   const storeFolder = options.store ? resolve(io.cwd, options.store) : join(root, '.refine-loop');
   const history = createFileSessionHistory(storeFolder);
-  const journal = createFileJournal(storeFolder);
+  const journal = cliJournal(storeFolder, io);
   // The store is the tool's, not the project's: keep it out of git.
   await mkdir(storeFolder, { recursive: true });
   await writeFile(join(storeFolder, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
@@ -353,7 +354,7 @@ function storeArgs(args: string[], io: CliIo, positionals: number, extra: { json
   if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}.\n\n${sessionsUsage}`);
   const root = resolve(io.cwd, parsed.values.root ?? '.');
   const folder = parsed.values.store ? resolve(io.cwd, parsed.values.store) : join(root, '.refine-loop');
-  return { root, history: createFileSessionHistory(folder), journal: createFileJournal(folder), positionals: parsed.positionals, json: (parsed.values as { json?: boolean }).json === true };
+  return { root, history: createFileSessionHistory(folder), journal: cliJournal(folder, io), positionals: parsed.positionals, json: (parsed.values as { json?: boolean }).json === true };
 }
 
 export async function sessions(args: string[], io: CliIo): Promise<number> {

