@@ -1,17 +1,15 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createTwoFilesPatch } from 'diff';
 import { agentConfigFromCli } from '../agents/cliOptions';
 import { createAgent } from '../agents/index';
 import { UsageError, errorMessage } from '../domain/errors';
-import { exportReport, pendingJournals, recoverEntry, restoreCheckpoint, runSession } from '../loop/loop';
-import type { Logger, Reviewer } from '../domain/ports';
+import { exportReport, pendingJournals, recoverEntry, runSession } from '../loop/loop';
+import type { Logger } from '../domain/ports';
 import type { ScopeFile } from '../loop/prompt';
-import type { AfterTestsDecision, ConflictChoice, ReviewDecision, SessionEvent } from '../domain/session';
+import type { SessionEvent } from '../domain/session';
 import { parseSettings } from '../domain/settings';
-import { summarize } from '../domain/testReport';
+import { inertOutput } from '../domain/terminalText';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
 import { createFileSessionHistory } from '../node/sessionStore';
@@ -19,6 +17,7 @@ import { cliJournal } from './journal';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
+import { lineReader, terminalReviewer } from './terminalReviewer';
 
 // `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read
 // answers from stdin (y, n + reason, q); progress goes to stderr; stdout gets the
@@ -56,105 +55,6 @@ function intOption(value: string | undefined, name: string, fallback: number): n
   return Number(value);
 }
 
-/** Reads answers line by line from stdin; undefined once stdin has ended. */
-function lineReader(): { ask: (question: string, write: (text: string) => void) => Promise<string | undefined>; cancel: () => void; close: () => void } {
-  const lines: string[] = [];
-  const waiting: ((line: string | undefined) => void)[] = [];
-  let ended = false;
-  let reader: ReturnType<typeof createInterface> | undefined;
-  const start = () => {
-    reader = createInterface({ input: process.stdin, terminal: false });
-    reader.on('line', (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
-    reader.on('close', () => {
-      ended = true;
-      waiting.splice(0).forEach((resolve) => resolve(undefined));
-    });
-  };
-  return {
-    ask(question, write) {
-      write(question);
-      if (!reader) start();
-      if (lines.length > 0) return Promise.resolve(lines.shift());
-      if (ended) return Promise.resolve(undefined);
-      return new Promise((resolve) => waiting.push(resolve));
-    },
-    /** Ctrl-C: every open and later question is answered with nothing (stop, keep). */
-    cancel() {
-      ended = true;
-      waiting.splice(0).forEach((resolve) => resolve(undefined));
-    },
-    close: () => reader?.close(),
-  };
-}
-
-/** The gates as questions in the terminal; `ask` answers undefined once stdin has ended. */
-export function terminalReviewer(ask: (question: string) => Promise<string | undefined>, say: (text: string) => void): Reviewer {
-  return {
-    async review(view): Promise<ReviewDecision> {
-      say(`\n── round ${view.round} of at most ${view.maxRounds}: the agent proposes ──\n`);
-      if (view.summary) say(`${view.summary}\n\n`);
-      for (const diff of view.diffs) say(diff.patch.endsWith('\n') ? diff.patch : `${diff.patch}\n`);
-      for (const problem of view.editProblems) say(`! not applicable: ${problem.file ? `${problem.file}: ` : ''}${problem.reason}\n`);
-      if (view.protectedPaths.length > 0) say(`! protected paths: ${view.protectedPaths.join(', ')}\n`);
-      const hunks = view.diffs.reduce((count, diff) => count + diff.hunks.length, 0);
-      const protectedYes = async () =>
-        view.protectedPaths.length === 0 || (await ask(`The proposal changes protected files (${view.protectedPaths.join(', ')}). Apply those too? y / n: `))?.trim() === 'y';
-      for (;;) {
-        const answer = (await ask(`Apply? y / n REASON / q${hunks > 1 ? ' / h hunk by hunk' : ''}: `))?.trim();
-        if (answer === undefined || answer === 'q') return { kind: 'stop' };
-        if (answer === 'y') return { kind: 'approve', approveProtected: await protectedYes() };
-        if (answer === 'h' && hunks > 1) {
-          const keptHunks: Record<string, string[]> = {};
-          const hunkRejections: { path: string; hunkId: string; reason: string }[] = [];
-          for (const diff of view.diffs) {
-            keptHunks[diff.path] = [];
-            for (const [index, hunk] of diff.hunks.entries()) {
-              say(`\n${diff.path}, hunk ${index + 1} of ${diff.hunks.length}:\n${hunk.lines.join('\n')}\n`);
-              const choice = (await ask('Keep this hunk? y / n REASON: '))?.trim();
-              if (choice === undefined) return { kind: 'stop' };
-              if (choice === 'y') keptHunks[diff.path]!.push(hunk.id);
-              else hunkRejections.push({ path: diff.path, hunkId: hunk.id, reason: choice.replace(/^n\s*/, '') || 'rejected without a reason' });
-            }
-          }
-          if (Object.values(keptHunks).every((ids) => ids.length === 0)) return { kind: 'reject', reason: hunkRejections.map((r) => `${r.path}: ${r.reason}`).join('; ') };
-          return { kind: 'approve', keptHunks, hunkRejections, approveProtected: await protectedYes() };
-        }
-        if (answer === 'n' || answer.startsWith('n ')) {
-          const reason = answer.slice(1).trim() || (await ask('Reason (told to the agent): '))?.trim() || 'rejected without a reason';
-          return { kind: 'reject', reason };
-        }
-      }
-    },
-    async afterTests(view): Promise<AfterTestsDecision> {
-      const s = summarize(view.report);
-      say(`\n── round ${view.round}: ${view.passed ? 'the tests pass' : 'the tests do not pass yet'} (${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}) ──\n`);
-      if (!view.passed) say(`${view.feedback.split('\n').slice(0, 30).join('\n')}\n`);
-      if (view.stopReason) say(`! the loop stops here: ${view.stopReason}\n`);
-      const first = view.passed ? 'y keep and finish' : view.stopReason ? 'y keep and stop' : 'y continue';
-      for (;;) {
-        const restore = view.round > 1 ? ` / r N go back to before round N (1-${view.round})` : '';
-        const answer = (await ask(`${first} / n REASON revert this round and retry / q stop and keep / u stop and revert all${restore}: `))?.trim();
-        if (answer === undefined || answer === 'q') return { kind: 'stopKeep' };
-        const back = /^r\s+(\d+)$/.exec(answer ?? '');
-        if (back && Number(back[1]) >= 1 && Number(back[1]) <= view.round) return { kind: 'restore', round: Number(back[1]) };
-        if (answer === 'y') return view.passed || view.stopReason ? { kind: 'stopKeep' } : { kind: 'continue' };
-        if (answer === 'u') return { kind: 'stopRevert' };
-        if (answer === 'n' || answer.startsWith('n ')) {
-          const reason = answer.slice(1).trim();
-          return { kind: 'revertRetry', ...(reason ? { reason } : {}) };
-        }
-      }
-    },
-    async resolveConflict(conflict): Promise<ConflictChoice> {
-      const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? '' : new TextDecoder().decode(bytes));
-      say(`\n! ${conflict.path} changed after its round applied. Restoring it would make this change:\n`);
-      say(createTwoFilesPatch(`now/${conflict.path}`, `restored/${conflict.path}`, text(conflict.current), text(conflict.restore)));
-      const answer = (await ask('k keep your version / o overwrite with the restored one: '))?.trim();
-      return answer === 'o' ? 'overwrite' : 'keepCurrent';
-    },
-  };
-}
-
 function progressLine(event: SessionEvent, verbose: boolean): string | undefined {
   const files = (list: { path: string; additions: number; deletions: number }[]) => list.map((f) => `${f.path} (+${f.additions} −${f.deletions})`).join(', ');
   const tests = (s: { passed: number; failed: number; problems: number }) => `${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}`;
@@ -174,7 +74,7 @@ function progressLine(event: SessionEvent, verbose: boolean): string | undefined
     case 'testsStarted':
       return `${event.round === 0 ? 'baseline' : `round ${event.round}`}: running the tests${event.scope === 'failingFirst' ? ' (failing first)' : ''}`;
     case 'testOutput':
-      return verbose ? event.chunk.replace(/\n$/, '') : undefined;
+      return verbose ? inertOutput(event.chunk).replace(/\n$/, '') : undefined;
     case 'testsFinished':
       return event.round === 0 ? undefined : `round ${event.round}: ${tests(event.summary)}; ${event.fixed} fixed, ${event.newlyFailing} newly failing`;
     case 'afterTestsDecided':
@@ -323,79 +223,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);
     io.stdout(`outcome: ${result.outcome} after ${result.rounds} rounds\n`);
     return result.outcome === 'passed' ? 0 : 1;
-  } finally {
-    answers.close();
-  }
-}
-
-// ---------------------------------------------------------------- sessions, report, restore
-
-export const sessionsUsage = `usage: refine-loop sessions [--root DIR] [--store DIR]
-       refine-loop report SESSION [--root DIR] [--store DIR] [--json]
-       refine-loop restore SESSION ROUND [--root DIR] [--store DIR]
-
-sessions lists the sessions of a project, newest first; report prints one as Markdown
-(or its record as JSON); restore undoes ROUND and every later round of SESSION, asking
-before it overwrites a file that changed since (k keeps yours, o overwrites).
-`;
-
-function storeArgs(args: string[], io: CliIo, positionals: number, extra: { json?: boolean } = {}) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { root: { type: 'string' }, store: { type: 'string' }, ...(extra.json ? { json: { type: 'boolean' as const } } : {}) },
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)}\n\n${sessionsUsage}`);
-  }
-  if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}.\n\n${sessionsUsage}`);
-  const root = resolve(io.cwd, parsed.values.root ?? '.');
-  const folder = parsed.values.store ? resolve(io.cwd, parsed.values.store) : join(root, '.refine-loop');
-  return { root, history: createFileSessionHistory(folder), journal: cliJournal(folder, io), positionals: parsed.positionals, json: (parsed.values as { json?: boolean }).json === true };
-}
-
-export async function sessions(args: string[], io: CliIo): Promise<number> {
-  const { history } = storeArgs(args, io, 0);
-  const list = await history.list();
-  if (list.length === 0) io.stderr('no sessions\n');
-  for (const s of list) io.stdout(`${s.sessionId}  ${new Date(s.startedAt).toISOString()}  ${s.rounds} round(s)  ${s.outcome ?? 'unfinished'}  ${s.task.split('\n')[0]}\n`);
-  return 0;
-}
-
-export async function report(args: string[], io: CliIo): Promise<number> {
-  const { history, positionals, json } = storeArgs(args, io, 1, { json: true });
-  const record = await history.load(positionals[0]!);
-  if (!record) {
-    io.stderr(`refine-loop report: no session '${positionals[0]}'\n`);
-    return 1;
-  }
-  io.stdout(json ? `${JSON.stringify(record)}\n` : exportReport(record));
-  return 0;
-}
-
-export async function restore(args: string[], io: CliIo): Promise<number> {
-  const { root, history, journal, positionals } = storeArgs(args, io, 2);
-  const [sessionId, roundText] = positionals as [string, string];
-  if (!/^\d+$/.test(roundText) || Number(roundText) < 1) throw new UsageError(`ROUND '${roundText}' is not a round number.`);
-  if (!(await history.load(sessionId)) && (await journal.list({ sessionId })).length === 0) {
-    io.stderr(`refine-loop restore: no session '${sessionId}'\n`);
-    return 1;
-  }
-  const answers = lineReader();
-  const say = (text: string) => io.stderr(text);
-  try {
-    const reviewer = terminalReviewer((question) => answers.ask(question, say), say);
-    const log: Logger = { info: () => undefined, warn: (c, m) => say(`[${c}] warning: ${m}\n`), error: (c, m) => say(`[${c}] error: ${m}\n`) };
-    const result = await restoreCheckpoint(sessionId, Number(roundText), { workspace: createFileWorkspace(root), history, journal, reviewer, log });
-    if (result.rounds.length === 0) {
-      io.stdout(`nothing to restore: no applied round ${roundText} or later in ${sessionId}\n`);
-      return 1;
-    }
-    io.stdout(`undid round${result.rounds.length === 1 ? '' : 's'} ${result.rounds.join(', ')}: restored ${result.restored.join(', ') || 'nothing'}${result.kept.length > 0 ? `; kept your version of ${result.kept.join(', ')}` : ''}\n`);
-    return 0;
   } finally {
     answers.close();
   }

@@ -1,4 +1,5 @@
 import { PathError } from './errors';
+import { inertText } from './terminalText';
 
 // The path guard: every path an agent names passes here before it is read or written.
 // Pure string rules; the real-path half (symlinks, `.git` files) is src/node/realPathGuard.ts,
@@ -26,7 +27,7 @@ function reject(path: string, why: string): never {
 }
 
 function printable(path: string): string {
-  return Array.from(path, (c) => (c.charCodeAt(0) < 0x20 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
+  return inertText(path).replace(/\n/g, '\\x0a');
 }
 
 /**
