@@ -3,9 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentError, CancelledError, errorMessage } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger } from '../domain/ports';
-import { childEnv } from './env';
-import { DEFAULT_MAX_REPLY_BYTES } from './limits';
-import { runProgram } from './process';
+import { runCommand } from '../node/process';
+import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from './limits';
 import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
 import { copyWorkspace, diffCopy } from './worktree';
@@ -25,6 +24,102 @@ export interface CommandAgentOptions {
   /** The environment to pass on (API key variables are removed); default process.env. */
   readonly env?: Record<string, string | undefined>;
   readonly maxReplyBytes?: number;
+  /** More variable names (or `*` patterns) kept from the program (`refineLoop.secretVariables`). */
+  readonly secretVariables?: readonly string[];
+}
+
+/** Between SIGTERM and SIGKILL when an agent program is stopped. */
+export const KILL_GRACE_MS = 2000;
+const STDERR_TAIL_BYTES = 4000;
+
+interface ProgramRun {
+  readonly commandLine: string;
+  readonly cwd: string;
+  readonly baseEnv: Record<string, string | undefined>;
+  readonly env: Record<string, string>;
+  readonly secretVariables?: readonly string[];
+  readonly stdin: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Most stdout bytes kept; past it the run fails (`failOnOverflow`) or keeps the start. */
+  readonly maxStdoutBytes: number;
+  readonly failOnOverflow: boolean;
+  readonly onStdout?: (totalCharacters: number) => void;
+}
+
+/**
+ * Runs an agent program through the one process runner (the test runner's): its whole
+ * tree stopped at the timeout or a cancel and killed when it ends, even a grandchild in
+ * a session of its own that keeps stdout open. Resolves with stdout when it exited 0.
+ */
+async function runProgram(run: ProgramRun): Promise<{ stdout: string; durationMs: number }> {
+  if (run.signal.aborted) throw new CancelledError('Agent command cancelled before it started.');
+  const where = `agent command \`${run.commandLine}\``;
+  const overflow = new AbortController();
+  const stdoutChunks: Buffer[] = [];
+  let stdoutBytes = 0;
+  let stdoutCharacters = 0;
+  let overflowed = false;
+  let stderrTail = '';
+  const result = await runCommand({
+    cwd: run.cwd,
+    command: run.commandLine,
+    timeoutMs: run.timeoutMs,
+    baseEnv: run.baseEnv,
+    env: run.env,
+    ...(run.secretVariables ? { secretVariables: run.secretVariables } : {}),
+    purpose: 'agent',
+    stdin: run.stdin,
+    signal: AbortSignal.any([run.signal, overflow.signal]),
+    killGraceMs: KILL_GRACE_MS,
+    headBytes: 0,
+    tailBytes: STDERR_TAIL_BYTES,
+    keepBytes: 0,
+    onStdout: (chunk) => {
+      if (stdoutBytes >= run.maxStdoutBytes) return;
+      if (stdoutBytes + chunk.length > run.maxStdoutBytes) {
+        stdoutChunks.push(chunk.subarray(0, run.maxStdoutBytes - stdoutBytes));
+        stdoutBytes = run.maxStdoutBytes;
+        if (run.failOnOverflow) {
+          overflowed = true;
+          overflow.abort();
+        }
+        return;
+      }
+      stdoutChunks.push(chunk);
+      stdoutBytes += chunk.length;
+      stdoutCharacters += chunk.toString('utf8').length;
+      run.onStdout?.(stdoutCharacters);
+    },
+    onStderr: (chunk) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    },
+  });
+  if (result.spawnError !== undefined) {
+    throw new AgentError(`Could not start the ${where} in ${run.cwd}: ${result.spawnError}. Check refineLoop.agent.command (or --agent-command).`, 'agent.spawnFailed');
+  }
+  if (overflowed) {
+    throw new AgentError(
+      `The ${where} wrote more than ${formatBytes(run.maxStdoutBytes)} to stdout; that is not a reply anyone can review, so it was stopped. Nothing was applied. Make the program print only its edit blocks.`,
+      'agent.replyTooLarge',
+    );
+  }
+  if (result.timedOut) {
+    throw new AgentError(
+      `The ${where} did not finish within ${formatSeconds(run.timeoutMs)} and was stopped with every process it started. Nothing was applied. Raise refineLoop.agent.timeoutSeconds if it needs longer, or check that it does not wait for input.`,
+      'agent.timeout',
+    );
+  }
+  if (result.cancelled) throw new CancelledError('Agent command cancelled; every process it started was stopped.');
+  if (result.outputLimitHit) {
+    throw new AgentError(`The ${where} printed more than ${formatBytes(result.totalBytes)} and was stopped. Nothing was applied.`, 'agent.outputTooLarge');
+  }
+  const stderrNote = stderrTail.trim() ? ` Its stderr ended with:\n${stderrTail.trim().slice(-1500)}` : ' It wrote nothing to stderr.';
+  if (result.exitCode !== 0) {
+    const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
+    throw new AgentError(`The ${where} ${how}. Nothing was applied. Run it by hand in ${run.cwd} to see why.${stderrNote}`, 'agent.commandFailed');
+  }
+  return { stdout: Buffer.concat(stdoutChunks).toString('utf8'), durationMs: result.durationMs };
 }
 
 /** Summary text kept from a worktree program's stdout (its log, not a reply). */
@@ -66,7 +161,9 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
         const result = await runProgram({
           commandLine: options.command,
           cwd: options.root,
-          env: childEnv(baseEnv, { REFINE_LOOP_REQUEST: requestFile }),
+          baseEnv,
+          env: { REFINE_LOOP_REQUEST: requestFile },
+          ...(options.secretVariables ? { secretVariables: options.secretVariables } : {}),
           stdin: promptText(request),
           timeoutMs: options.timeoutMs,
           signal,
@@ -91,7 +188,9 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
       const result = await runProgram({
         commandLine: options.command,
         cwd: workdir,
-        env: childEnv(baseEnv, { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir }),
+        baseEnv,
+        env: { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir },
+        ...(options.secretVariables ? { secretVariables: options.secretVariables } : {}),
         stdin: promptText(request),
         timeoutMs: options.timeoutMs,
         signal,

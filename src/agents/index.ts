@@ -31,6 +31,8 @@ export interface AgentConfig {
   readonly maxOutputTokens?: number;
   /** Environment for the command provider's program (default process.env; API key variables are removed). */
   readonly env?: Record<string, string | undefined>;
+  /** More variable names (or `*` patterns) kept from the command provider's program (`refineLoop.secretVariables`). */
+  readonly secretVariables?: readonly string[];
 }
 
 export function createAgent(config: AgentConfig): Agent {
@@ -44,6 +46,7 @@ export function createAgent(config: AgentConfig): Agent {
         log: config.log,
         env: config.env,
         maxReplyBytes: config.maxReplyBytes,
+        ...(config.secretVariables ? { secretVariables: config.secretVariables } : {}),
       });
     case 'openai-compatible':
       return createOpenAiAgent(httpOptions(config));

@@ -40,6 +40,7 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --report FILE          also write the Markdown report to FILE
   --json                 print the session record as JSON instead of the Markdown report
   --verbose              echo the test output
+  --secret-env NAME      another environment variable (or NAME_* pattern) kept from the agent and the tests (repeatable)
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
 h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
@@ -48,6 +49,8 @@ round and retries, q stops and keeps, u stops and reverts every round, r N goes 
 before round N and continues from there.
 Exit status: 0 when the outcome is passed, 1 for any other outcome, 2 on a usage error.
 `;
+
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function intOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -119,6 +122,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         report: { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        'secret-env': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -198,15 +202,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
 
     const controller = new AbortController();
-    const onSignal = () => {
-      say('\ninterrupted: stopping (Ctrl-C again to quit at once; the journal keeps the files safe)\n');
+    // Ctrl-C, a kill, a closed terminal: each stops the session the same way, and the
+    // process runner ends every process the agent or the tests started.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signal === 'SIGHUP') {
+        // The terminal is gone: writing to it must not crash the clean-up.
+        process.stdout.on('error', () => undefined);
+        process.stderr.on('error', () => undefined);
+      }
+      say(`\ninterrupted${signal === 'SIGINT' ? '' : ` (${signal})`}: stopping (Ctrl-C again to quit at once; the journal keeps the files safe)\n`);
       controller.abort();
       answers.cancel();
     };
-    process.once('SIGINT', onSignal);
-    const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
+    for (const signal of stopSignals) process.once(signal, onSignal);
+    const secretVariables = [...settings.secretVariables, ...(options['secret-env'] ?? [])];
+    const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables });
     // The HTTP providers take the edit tool (and fall back to edit blocks when a model has no tools).
-    const agent = { ...createAgent({ ...agentConfig, log }), acceptsTools: agentConfig.provider !== 'command' };
+    const agent = { ...createAgent({ ...agentConfig, log, secretVariables }), acceptsTools: agentConfig.provider !== 'command' };
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);
@@ -215,7 +227,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     try {
       result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
     } finally {
-      process.off('SIGINT', onSignal);
+      for (const signal of stopSignals) process.off(signal, onSignal);
     }
     const record = await history.load(result.sessionId);
     const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;

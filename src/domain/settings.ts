@@ -134,6 +134,12 @@ export const settingsShape = {
     description: 'Glob patterns of files never given to the agent.',
     order: 41,
   }),
+  secretVariables: z.array(z.string()).default([]).meta({
+    markdownDescription:
+      'More environment variables kept from every test command and agent program, by name or with `*` as a wildcard (for example `CORP_*_TOKEN`). Always kept from them: `REFINE_LOOP_*` and the keys and tokens of model providers (`ANTHROPIC_*`, `OPENAI_*`, `OPENROUTER_*`, `GEMINI_*`, `GOOGLE_*`, `MISTRAL_*`, `GROQ_*`, `DEEPSEEK_*`, `XAI_*`, `HF_*`, and more).',
+    scope: 'machine',
+    order: 50,
+  }),
 } as const;
 
 export const settingsSchema = z.object(settingsShape);

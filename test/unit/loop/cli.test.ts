@@ -203,6 +203,39 @@ test('cli run: a planted journal entry (no MAC, or a MAC under another key) is r
   assert.deepEqual(await readFile(join(project, 'src/cart.js')), original);
 });
 
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  test(`cli run: ${signal} while the agent runs stops the session and leaves no process behind (a setsid grandchild included)`, { timeout: 120_000, skip: process.platform === 'linux' ? false : 'reads /proc' }, async (t) => {
+    const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+    t.after(() => rm(base, { recursive: true, force: true }));
+    const project = join(base, 'cart');
+    await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+    const pidFile = join(base, 'grandchild');
+    const agent = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & sleep 600`;
+    const child = spawn(process.execPath, [CLI, 'run', ...TASK, '--root', project, '--test', 'node --test', '--no-baseline', '--agent-command', agent], { cwd: base, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let waited = 0; !existsSync(pidFile) || (await readFile(pidFile, 'utf8')).trim() === ''; waited += 50) {
+      assert.ok(waited < 60_000, `the agent never started: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const grandchild = Number((await readFile(pidFile, 'utf8')).trim());
+    child.kill(signal);
+    const code = await closed;
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, new RegExp(`interrupted \\(${signal}\\)`));
+    assert.equal(lastLine(stdout), 'outcome: stopped after 1 rounds');
+    let gone = false;
+    for (let waited = 0; waited < 3000 && !gone; waited += 50) {
+      gone = !existsSync(`/proc/${grandchild}`) || (await readFile(`/proc/${grandchild}/stat`, 'utf8').catch(() => ') Z')).split(') ')[1]?.startsWith('Z') === true;
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(gone, `the agent's setsid grandchild ${grandchild} is gone`);
+  });
+}
+
 test('cli run: Ctrl-C at a gate stops the session cleanly, with the report and the outcome line', { timeout: 120_000 }, async (t) => {
   const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
   t.after(() => rm(base, { recursive: true, force: true }));
