@@ -33,6 +33,8 @@ export interface AgentConfig {
   readonly env?: Record<string, string | undefined>;
   /** More variable names (or `*` patterns) kept from the command provider's program (`refineLoop.secretVariables`). */
   readonly secretVariables?: readonly string[];
+  /** Worktree mode: `auto` contains the program with bubblewrap where it runs, `bwrap` requires it, `none` does not. */
+  readonly sandbox?: 'auto' | 'bwrap' | 'none';
 }
 
 export function createAgent(config: AgentConfig): Agent {
@@ -47,6 +49,7 @@ export function createAgent(config: AgentConfig): Agent {
         env: config.env,
         maxReplyBytes: config.maxReplyBytes,
         ...(config.secretVariables ? { secretVariables: config.secretVariables } : {}),
+        ...(config.sandbox ? { sandbox: config.sandbox } : {}),
       });
     case 'openai-compatible':
       return createOpenAiAgent(httpOptions(config));

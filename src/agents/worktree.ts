@@ -159,3 +159,40 @@ export async function diffCopy(root: string, copy: string, snapshot: Snapshot): 
   }
   return changes;
 }
+
+/** Under the workspace root, but neither the agent's business nor a sign of it: churn of git and tools while the agent ran. */
+const OUTSIDE_SCAN_SKIPPED = new Set([...SKIPPED_FOLDERS].filter((name) => name !== '.git'));
+const GIT_CHURN = /^\.git\/(index|index\.lock|FETCH_HEAD|ORIG_HEAD|objects\/.*|logs\/.*|refs\/remotes\/.*)$/;
+
+/**
+ * Files under `root` (its .git included) created or changed since `sinceMs`, by
+ * modification or status-change time: what an agent that was meant to touch only its
+ * copy wrote to the workspace itself (through `../`, an absolute path or a link).
+ * Reports at most `limit` paths; the scan stops after `maxEntries` entries.
+ */
+export async function changedOutsideCopy(root: string, sinceMs: number, limit = 50, maxEntries = 200_000): Promise<{ paths: string[]; complete: boolean }> {
+  const paths: string[] = [];
+  let seen = 0;
+  const walk = async (relative: string): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
+    } catch {
+      return true;
+    }
+    for (const entry of entries) {
+      if (++seen > maxEntries) return false;
+      const rel = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && OUTSIDE_SCAN_SKIPPED.has(entry.name)) continue;
+      const info = await fs.lstat(path.join(root, rel)).catch(() => undefined);
+      if (info && Math.max(info.mtimeMs, info.ctimeMs) >= sinceMs && !entry.isDirectory() && !GIT_CHURN.test(rel)) {
+        paths.push(rel);
+        if (paths.length >= limit) return false;
+      }
+      if (entry.isDirectory() && !(await walk(rel))) return false;
+    }
+    return true;
+  };
+  const complete = await walk('');
+  return { paths: paths.sort(), complete };
+}

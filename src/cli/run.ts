@@ -40,6 +40,7 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --report FILE          also write the Markdown report to FILE
   --json                 print the session record as JSON instead of the Markdown report
   --verbose              echo the test output
+  --sandbox auto|bwrap|none  contain a worktree agent with bubblewrap (default auto: where it runs)
   --secret-env NAME      another environment variable (or NAME_* pattern) kept from the agent and the tests (repeatable)
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
@@ -123,6 +124,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
         'secret-env': { type: 'string', multiple: true },
+        sandbox: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -137,6 +139,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!options.task?.trim()) throw new UsageError(`--task is required.\n\n${runUsage}`);
   const approve = options.approve ?? 'each';
   if (approve !== 'each' && approve !== 'auto') throw new UsageError(`--approve '${approve}' is not 'each' or 'auto'.`);
+  if (options.sandbox !== undefined && !['auto', 'bwrap', 'none'].includes(options.sandbox)) throw new UsageError(`--sandbox '${options.sandbox}' is not 'auto', 'bwrap' or 'none'.`);
   const root = resolve(io.cwd, options.root ?? '.');
   if (!(await stat(root).then((info) => info.isDirectory(), () => false))) throw new UsageError(`--root ${root} is not a folder.`);
   let settings;
@@ -149,6 +152,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       approvalMode: approve === 'auto' ? 'autoUntilGreen' : 'reviewEachRound',
       'test.timeoutSeconds': intOption(options['test-timeout'], 'test-timeout', 600),
       'agent.timeoutSeconds': intOption(options['agent-timeout'], 'agent-timeout', 300),
+      ...(options.sandbox !== undefined ? { 'agent.sandbox': options.sandbox } : {}),
     });
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -218,7 +222,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const secretVariables = [...settings.secretVariables, ...(options['secret-env'] ?? [])];
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables });
     // The HTTP providers take the edit tool (and fall back to edit blocks when a model has no tools).
-    const agent = { ...createAgent({ ...agentConfig, log, secretVariables }), acceptsTools: agentConfig.provider !== 'command' };
+    const agent = { ...createAgent({ ...agentConfig, log, secretVariables, sandbox: settings['agent.sandbox'] }), acceptsTools: agentConfig.provider !== 'command' };
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);

@@ -114,6 +114,17 @@ export const settingsShape = {
     ],
     order: 24,
   }),
+  'agent.sandbox': z.enum(['auto', 'bwrap', 'none']).default('auto').meta({
+    markdownDescription:
+      'Containment of a worktree agent (`agent.commandMode` `worktree`): on Linux with bubblewrap (`bwrap`) it runs with the file system read-only except its scratch copy, a private `/tmp` and its own config folders. After every run the loop reports files changed in the workspace outside the copy.',
+    enumDescriptions: [
+      'Use bubblewrap where it is installed and starts; otherwise run the agent uncontained and say so once.',
+      'Require bubblewrap: without it the agent does not run.',
+      'Never contain the agent (it can write anywhere you can).',
+    ],
+    scope: 'machine',
+    order: 27,
+  }),
   'agent.timeoutSeconds': z.number().int().min(5).max(86400).default(300).meta({
     description: 'Seconds one agent call may take.',
     order: 25,
