@@ -12,6 +12,7 @@ import { Log } from './log';
 import { createEditorJournal, offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
+import { useConfirmationStore } from './configuration';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
 import { SessionsView } from './sessionsView';
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
+  useConfirmationStore(context.workspaceState);
   const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: () => loopOverride ?? realLoop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands);
