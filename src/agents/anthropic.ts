@@ -2,6 +2,7 @@ import { AgentError } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
 import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
 
 // `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
 // of named events: message_start, content_block_start / _delta / _stop per text or
@@ -18,7 +19,7 @@ interface StreamEvent {
   type?: string;
   index?: number;
   message?: { usage?: { input_tokens?: number; output_tokens?: number } };
-  content_block?: { type?: string; text?: string; name?: string; input?: unknown };
+  content_block?: { type?: string; id?: string; text?: string; name?: string; input?: unknown };
   delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
   usage?: { output_tokens?: number; input_tokens?: number };
   error?: { type?: string; message?: string };
@@ -26,10 +27,24 @@ interface StreamEvent {
 
 interface Block {
   kind: 'text' | 'tool_use' | 'other';
+  id: string;
   text: string;
   name: string;
   json: string;
   input?: unknown;
+}
+
+/** The messages of one tool exchange: the assistant's text and tool_use blocks, then the tool_result blocks (and any note) in one user message. */
+function wireExchange(exchange: Exchange): Record<string, unknown>[] {
+  const assistant: Record<string, unknown>[] = [];
+  if (exchange.turn.text.trim()) assistant.push({ type: 'text', text: exchange.turn.text });
+  for (const each of exchange.turn.calls) assistant.push({ type: 'tool_use', id: each.id, name: each.name, input: typeof each.input === 'object' && each.input !== null ? each.input : {} });
+  const user: Record<string, unknown>[] = exchange.results.map((result) => ({ type: 'tool_result', tool_use_id: result.id, content: result.content, ...(result.isError ? { is_error: true } : {}) }));
+  if (exchange.note) user.push({ type: 'text', text: exchange.note });
+  return [
+    { role: 'assistant', content: assistant },
+    { role: 'user', content: user },
+  ];
 }
 
 export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
@@ -57,20 +72,21 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       keyHint: 'REFINE_LOOP_API_KEY or ANTHROPIC_API_KEY',
       unreachableHint: 'Check the network connection and any proxy, and the base URL if you set one (refineLoop.agent.baseUrl, --base-url).',
     });
-    try {
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
+    const headers = { 'x-api-key': options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'text/event-stream' };
+
+    /** One streamed message over the conversation so far. */
+    const send = async (exchanges: readonly Exchange[]): Promise<ModelTurn> => {
       const body: Record<string, unknown> = {
         model,
-        max_tokens: request.maxOutputTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        max_tokens: offered.maxOutputTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
         stream: true,
-        system: request.system,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
+        system: offered.system,
+        messages: [...offered.messages.map(({ role, content }) => ({ role, content })), ...exchanges.flatMap(wireExchange)],
       };
-      if (request.tools && request.tools.length > 0) {
-        body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
+      if (offered.tools && offered.tools.length > 0) {
+        body.tools = offered.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
       }
-      const headers = { 'x-api-key': options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'text/event-stream' };
-      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
-      progress.report({ kind: 'status', message: `Asking ${model}` });
       const response = await postJson(call, `${baseUrl}/v1/messages`, headers, body, controller.signal, timedOut);
 
       const blocks = new Map<number, Block>();
@@ -94,7 +110,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
           case 'content_block_start': {
             const start = data.content_block ?? {};
             const kind = start.type === 'text' ? 'text' : start.type === 'tool_use' ? 'tool_use' : 'other';
-            blocks.set(data.index ?? blocks.size, { kind, text: start.text ?? '', name: start.name ?? '', json: '', input: start.input });
+            blocks.set(data.index ?? blocks.size, { kind, id: start.id ?? '', text: start.text ?? '', name: start.name ?? '', json: '', input: start.input });
             return false;
           }
           case 'content_block_delta': {
@@ -124,23 +140,39 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
       });
 
       progress.flush();
-      const text = [...blocks.entries()].sort(([a], [b]) => a - b).filter(([, block]) => block.kind === 'text').map(([, block]) => block.text).join('');
-      const toolCalls: ToolCall[] = [];
-      for (const [, block] of [...blocks.entries()].sort(([a], [b]) => a - b)) {
-        if (block.kind !== 'tool_use') continue;
-        try {
-          toolCalls.push({ name: block.name, input: block.json.trim() ? (JSON.parse(block.json) as unknown) : (block.input ?? {}) });
-        } catch {
-          throw malformedError(call, `the input of a ${block.name} tool call`, block.json);
-        }
-      }
+      const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
+      const text = ordered.filter((block) => block.kind === 'text').map((block) => block.text).join('');
+      const calls: ModelCall[] = ordered
+        .filter((block) => block.kind === 'tool_use')
+        .map((block, index) => {
+          const id = block.id || `toolu_${exchanges.length}_${index}`;
+          try {
+            return { id, name: block.name, input: block.json.trim() ? (JSON.parse(block.json) as unknown) : (block.input ?? {}) };
+          } catch {
+            return { id, name: block.name, input: {}, badJson: block.json };
+          }
+        });
       if (stopReason === 'max_tokens') options.log?.warn(component, `${model} stopped at max_tokens; the reply may be cut short`);
-      options.log?.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), stop ${stopReason ?? 'unknown'}`);
-      return textReply(text, toolCalls, model, baseUrl, { inputTokens, outputTokens });
+      return { text, calls, usage: { inputTokens, outputTokens } };
+    };
+
+    try {
+      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${offered.estimatedInputTokens} input tokens${offered.tools ? `, ${offered.tools.length} tool(s) offered` : ''}`);
+      progress.report({ kind: 'status', message: `Asking ${model}` });
+      const result = options.tools
+        ? await runToolLoop({ where: call.where, component, request: offered, tools: options.tools, send, onStatus: (message) => progress.report({ kind: 'status', message }), log: options.log })
+        : await send([]).then((turn) => ({ turn, usage: turn.usage, reads: [] }));
+      const toolCalls: ToolCall[] = [];
+      for (const each of result.turn.calls) {
+        if (each.badJson !== undefined) throw malformedError(call, `the input of a ${each.name} tool call`, each.badJson);
+        toolCalls.push({ name: each.name, input: each.input });
+      }
+      options.log?.info(component, `round ${request.round}: ${result.turn.text.length} characters, ${toolCalls.length} tool call(s), ${result.reads.length} read(s)`);
+      return textReply(result.turn.text, toolCalls, model, baseUrl, result.usage, result.reads);
     } finally {
       dispose();
     }
   }
 
-  return { id: `anthropic:${model || '(no model)'}`, propose };
+  return { id: `anthropic:${model || '(no model)'}`, acceptsTools: true, propose };
 }

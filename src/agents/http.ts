@@ -1,9 +1,10 @@
 import { AgentError, CancelledError } from '../domain/errors';
 import type { TokenUsage } from '../domain/model';
-import type { AgentReply, Logger, ToolCall } from '../domain/ports';
+import type { AgentReply, Logger, ToolCall, ToolRead } from '../domain/ports';
 import { backoffMs, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, formatBytes, formatSeconds } from './limits';
-import { checkReply } from './replyCheck';
+import { checkNotEmpty } from './replyCheck';
 import { SseParser, type ServerSentEvent } from './sse';
+import type { ReadTools } from './tools/readTools';
 
 // What the HTTP providers share: one POST with bounded retries (429, 5xx, connection
 // resets) under one deadline and the caller's cancel, errors turned into messages a
@@ -39,6 +40,8 @@ export interface HttpAgentOptions {
   readonly maxReplyBytes?: number;
   readonly maxOutputTokens?: number;
   readonly log?: Logger;
+  /** The read-only workspace tools, offered whenever the loop offers tools. */
+  readonly tools?: ReadTools;
 }
 
 /** The base URL without trailing slashes, or the provider's default when none is set. */
@@ -61,14 +64,15 @@ export function httpCall(options: HttpAgentOptions, signal: AbortSignal, who: Pi
 }
 
 /** A streamed reply as the loop gets it, once checked to hold an edit; usage only when the server reported it. */
-export function textReply(text: string, toolCalls: readonly ToolCall[], model: string, baseUrl: string, usage: TokenUsage | undefined): AgentReply {
-  checkReply(text, toolCalls, `${model} at ${baseUrl}`);
+export function textReply(text: string, toolCalls: readonly ToolCall[], model: string, baseUrl: string, usage: TokenUsage | undefined, reads: readonly ToolRead[] = []): AgentReply {
+  checkNotEmpty(text, toolCalls, `${model} at ${baseUrl}`);
   return {
     kind: 'text',
     text,
     model,
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
     ...(usage ? { usage } : {}),
+    ...(reads.length > 0 ? { reads } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 import { UsageError } from '../domain/errors';
-import type { Agent, Logger } from '../domain/ports';
+import type { Agent, Logger, WorkspaceReader } from '../domain/ports';
 import { createCommandAgent } from './command';
 import { createAnthropicAgent } from './anthropic';
 import { createOpenAiAgent } from './openai';
+import { createReadTools } from './tools/readTools';
 
 // One entry point for the providers that run outside the editor (the editor's own
 // Language Model API provider lives in src/vscode/lmAgent.ts).
@@ -35,6 +36,10 @@ export interface AgentConfig {
   readonly secretVariables?: readonly string[];
   /** Worktree mode: `auto` contains the program with bubblewrap where it runs, `bwrap` requires it, `none` does not. */
   readonly sandbox?: 'auto' | 'bwrap' | 'none';
+  /** What the read-only tools read (HTTP providers); without it no read tool is offered. */
+  readonly reader?: WorkspaceReader;
+  /** refineLoop.context.include: files the read tools may read although secret-looking or large. */
+  readonly include?: readonly string[];
 }
 
 export function createAgent(config: AgentConfig): Agent {
@@ -71,5 +76,6 @@ function httpOptions(config: AgentConfig) {
     maxReplyBytes: config.maxReplyBytes,
     maxOutputTokens: config.maxOutputTokens,
     log: config.log,
+    ...(config.reader ? { tools: createReadTools({ reader: config.reader, include: config.include }) } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { AgentError } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
 import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, readJsonBody, textReply, type HttpAgentOptions } from './http';
 import { throttleProgress } from './progress';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
 
 // `openai-compatible`: POST {baseUrl}/chat/completions with `stream: true` (server-sent
 // events of `chat.completion.chunk` objects, ended by `data: [DONE]`). Ollama, vLLM,
@@ -45,6 +46,21 @@ function modelsSentence(ids: string[] | undefined): string {
   return ` The server lists: ${shown}${ids.length > 20 ? `, and ${ids.length - 20} more` : ''}.`;
 }
 
+/** The chat messages of one tool exchange: the assistant's calls, a `tool` message per result, then any note. */
+function wireExchange(exchange: Exchange): Record<string, unknown>[] {
+  const messages: Record<string, unknown>[] = [
+    {
+      role: 'assistant',
+      // A string, even empty: some local servers refuse a null content.
+      content: exchange.turn.text,
+      tool_calls: exchange.turn.calls.map((each) => ({ id: each.id, type: 'function', function: { name: each.name, arguments: each.badJson ?? JSON.stringify(each.input) } })),
+    },
+    ...exchange.results.map((result) => ({ role: 'tool', tool_call_id: result.id, content: result.content })),
+  ];
+  if (exchange.note) messages.push({ role: 'user', content: exchange.note });
+  return messages;
+}
+
 export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
   const baseUrl = baseUrlOf(options, DEFAULT_OPENAI_BASE_URL);
   const model = options.model?.trim() ?? '';
@@ -68,33 +84,37 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       keyHint: 'REFINE_LOOP_API_KEY or OPENAI_API_KEY',
       unreachableHint: 'Is the server running, and is the base URL right (refineLoop.agent.baseUrl, --base-url)? For a local Ollama, start it with `ollama serve`.',
     });
-    try {
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    let toolsDropped = false;
+    let streamOptionsDropped = false;
+
+    /** One streamed completion over the conversation so far. */
+    const send = async (exchanges: readonly Exchange[]): Promise<ModelTurn & { finishReason?: string }> => {
       const body: Record<string, unknown> = {
         model,
         stream: true,
-        stream_options: { include_usage: true },
-        messages: [{ role: 'system', content: request.system }, ...request.messages.map(({ role, content }) => ({ role, content }))],
+        messages: [{ role: 'system', content: offered.system }, ...offered.messages.map(({ role, content }) => ({ role, content })), ...exchanges.flatMap(wireExchange)],
       };
-      const maxTokens = request.maxOutputTokens ?? options.maxOutputTokens;
+      if (!streamOptionsDropped) body.stream_options = { include_usage: true };
+      const maxTokens = offered.maxOutputTokens ?? options.maxOutputTokens;
       if (maxTokens) body.max_tokens = maxTokens;
-      if (request.tools && request.tools.length > 0) {
-        body.tools = request.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
+      if (offered.tools && offered.tools.length > 0 && !toolsDropped) {
+        body.tools = offered.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
       }
-      const headers: Record<string, string> = { accept: 'text/event-stream' };
-      if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-
-      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${request.estimatedInputTokens} input tokens${body.tools ? ', edit tool offered' : ''}`);
-      progress.report({ kind: 'status', message: `Asking ${model}` });
       // Models without tool support answer 400 about tools: ask again with text edit
       // blocks only. Older servers that reject `stream_options` are asked without it.
       const withoutTools = (_status: number, message: string): unknown => {
-        if (body.tools && /tool/i.test(message)) {
+        if (body.tools && exchanges.length === 0 && /tool/i.test(message)) {
           options.log?.warn(component, `${model} does not take tools (${message}); asking for text edit blocks instead`);
+          toolsDropped = true;
           const { tools: _dropped, ...rest } = body;
           return rest;
         }
         if (/stream_options/i.test(message)) {
           options.log?.warn(component, `the server does not take stream_options (${message}); asking without usage reports`);
+          streamOptionsDropped = true;
           const { stream_options: _dropped, ...rest } = body;
           return rest;
         }
@@ -107,7 +127,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       });
 
       let text = '';
-      const toolParts = new Map<number, { name: string; arguments: string }>();
+      const toolParts = new Map<number, { id: string; name: string; arguments: string }>();
       let usage: Chunk['usage'];
       let finishReason: string | undefined;
       const take = (chunk: Chunk): void => {
@@ -121,7 +141,8 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
           if (typeof delta.content === 'string') text += delta.content;
           for (const part of delta.tool_calls ?? []) {
             const index = part.index ?? 0;
-            const seen = toolParts.get(index) ?? { name: '', arguments: '' };
+            const seen = toolParts.get(index) ?? { id: '', name: '', arguments: '' };
+            if (part.id) seen.id = part.id;
             seen.name += part.function?.name ?? '';
             seen.arguments += part.function?.arguments ?? '';
             toolParts.set(index, seen);
@@ -147,23 +168,36 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
           return false;
         });
       }
-
       progress.flush();
-      const toolCalls: ToolCall[] = [];
-      for (const [, part] of [...toolParts].sort(([a], [b]) => a - b)) {
+      const calls: ModelCall[] = [...toolParts].sort(([a], [b]) => a - b).map(([index, part]) => {
+        const id = part.id || `call_${exchanges.length}_${index}`;
         try {
-          toolCalls.push({ name: part.name, input: part.arguments.trim() ? (JSON.parse(part.arguments) as unknown) : {} });
+          return { id, name: part.name, input: part.arguments.trim() ? (JSON.parse(part.arguments) as unknown) : {} };
         } catch {
-          throw malformedError(call, `arguments of a ${part.name || 'tool'} call`, part.arguments);
+          return { id, name: part.name, input: {}, badJson: part.arguments };
         }
-      }
+      });
       if (finishReason === 'length') options.log?.warn(component, `${model} stopped at its output limit; the reply may be cut short`);
-      options.log?.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), finish ${finishReason ?? 'unknown'}`);
-      return textReply(text, toolCalls, model, baseUrl, usage ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } : undefined);
+      return { text, calls, ...(usage ? { usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } } : {}), ...(finishReason ? { finishReason } : {}) };
+    };
+
+    try {
+      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${offered.estimatedInputTokens} input tokens${offered.tools ? `, ${offered.tools.length} tool(s) offered` : ''}`);
+      progress.report({ kind: 'status', message: `Asking ${model}` });
+      const result = options.tools
+        ? await runToolLoop({ where: call.where, component, request: offered, tools: options.tools, send, onStatus: (message) => progress.report({ kind: 'status', message }), log: options.log })
+        : await send([]).then((turn) => ({ turn, usage: turn.usage, reads: [] }));
+      const toolCalls: ToolCall[] = [];
+      for (const each of result.turn.calls) {
+        if (each.badJson !== undefined) throw malformedError(call, `arguments of a ${each.name || 'tool'} call`, each.badJson);
+        toolCalls.push({ name: each.name, input: each.input });
+      }
+      options.log?.info(component, `round ${request.round}: ${result.turn.text.length} characters, ${toolCalls.length} tool call(s), ${result.reads.length} read(s)`);
+      return textReply(result.turn.text, toolCalls, model, baseUrl, result.usage, result.reads);
     } finally {
       dispose();
     }
   }
 
-  return { id: `openai-compatible:${model || '(no model)'}`, propose };
+  return { id: `openai-compatible:${model || '(no model)'}`, acceptsTools: true, propose };
 }

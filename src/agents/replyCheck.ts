@@ -12,12 +12,21 @@ export function hasEdits(text: string): boolean {
   return parsed.edits.length > 0 || parsed.problems.length > 0;
 }
 
-/** Throws AgentError when the reply is empty or holds no edit in any format the engine reads. */
-export function checkReply(text: string, toolCalls: readonly ToolCall[], where: string): void {
+/**
+ * Throws AgentError when the reply is empty. Prose without edits (a question, giving up)
+ * passes: the loop shows it as the round's outcome and the person may answer it.
+ */
+export function checkNotEmpty(text: string, toolCalls: readonly ToolCall[], where: string): void {
   if (toolCalls.length > 0) return;
   if (text.trim() === '') {
     throw new AgentError(`${where} returned an empty reply. Nothing was applied. Run the round again; if it repeats, try another model or a smaller prompt.`, 'agent.emptyReply');
   }
+}
+
+/** Throws AgentError when the reply is empty or holds no edit in any format the engine reads. */
+export function checkReply(text: string, toolCalls: readonly ToolCall[], where: string): void {
+  if (toolCalls.length > 0) return;
+  checkNotEmpty(text, toolCalls, where);
   if (!hasEdits(text)) {
     const start = text.trim().slice(0, 200).replace(/\s+/g, ' ');
     throw new AgentError(

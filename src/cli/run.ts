@@ -12,6 +12,7 @@ import { parseSettings } from '../domain/settings';
 import { inertOutput } from '../domain/terminalText';
 import { systemClock } from '../node/clock';
 import { createFileWorkspace } from '../node/fileWorkspace';
+import { createWorkspaceReader } from '../node/workspaceReader';
 import { createFileSessionHistory } from '../node/sessionStore';
 import { cliJournal } from './journal';
 import { detectTestCommand } from '../node/detectTests';
@@ -221,8 +222,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     for (const signal of stopSignals) process.once(signal, onSignal);
     const secretVariables = [...settings.secretVariables, ...(options['secret-env'] ?? [])];
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables });
-    // The HTTP providers take the edit tool (and fall back to edit blocks when a model has no tools).
-    const agent = { ...createAgent({ ...agentConfig, log, secretVariables, sandbox: settings['agent.sandbox'] }), acceptsTools: agentConfig.provider !== 'command' };
+    // Each provider says whether it takes tools; the HTTP ones read the disk with the read-only tools.
+    const agent = createAgent({
+      ...agentConfig,
+      log,
+      secretVariables,
+      sandbox: settings['agent.sandbox'],
+      reader: createWorkspaceReader(root, { exclude: settings['context.exclude'] }),
+      include: settings['context.include'],
+    });
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);

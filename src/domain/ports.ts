@@ -27,6 +27,25 @@ export interface AgentRequest {
   readonly maxOutputTokens?: number;
   /** Tools the model may call instead of writing edit blocks (providers with tool calling). */
   readonly tools?: readonly ToolDefinition[];
+  /** What the read-only workspace tools may use this round (providers that have them). */
+  readonly toolBudget?: ToolBudget;
+}
+
+/** The read-only tools' allowance of one round: calls, and tokens of their results. */
+export interface ToolBudget {
+  readonly maxCalls: number;
+  readonly maxResultTokens: number;
+}
+
+/** One thing the agent read in a round, for the record and the report. */
+export interface ToolRead {
+  readonly tool: string;
+  /** The path, folder, glob or query it asked for. */
+  readonly target: string;
+  /** Characters of the result the model got. */
+  readonly size: number;
+  /** Set when the call was refused or failed: what the model was told. */
+  readonly error?: string;
 }
 
 export interface ToolDefinition {
@@ -50,7 +69,15 @@ export type AgentProgress = { readonly kind: 'text'; readonly characters: number
  * edited a scratch copy of the workspace, the changes themselves.
  */
 export type AgentReply =
-  | { readonly kind: 'text'; readonly text: string; readonly toolCalls?: readonly ToolCall[]; readonly usage?: TokenUsage; readonly model?: string }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      readonly toolCalls?: readonly ToolCall[];
+      readonly usage?: TokenUsage;
+      readonly model?: string;
+      /** What the model read with the read-only tools before it answered. */
+      readonly reads?: readonly ToolRead[];
+    }
   | { readonly kind: 'changes'; readonly changes: readonly FileChange[]; readonly summary: string; readonly usage?: TokenUsage };
 
 export interface Agent {
@@ -100,6 +127,32 @@ export interface Workspace {
   read(path: WorkspacePath): Promise<Uint8Array | undefined>;
   /** All-or-nothing: when any expected hash does not match, nothing is written and the conflicts are returned. */
   commit(writes: readonly FileWrite[]): Promise<CommitResult>;
+}
+
+// ---------------------------------------------------------------- Workspace reading (the agent's read-only tools)
+
+export type FileRead =
+  | { readonly kind: 'file'; readonly bytes: Uint8Array }
+  | { readonly kind: 'tooLarge'; readonly size: number }
+  | { readonly kind: 'folder' }
+  | { readonly kind: 'missing' };
+
+export interface FileListing {
+  readonly files: readonly WorkspacePath[];
+  /** Files found, `files` included; a lower bound when `complete` is false (the walk stopped at its own cap). */
+  readonly total: number;
+  readonly complete: boolean;
+}
+
+/**
+ * What the read-only tools see of the workspace: in the editor a file's unsaved buffer,
+ * in the CLI the disk. Every path passes the path guard (PathError when refused).
+ */
+export interface WorkspaceReader {
+  /** Files under `folder` (the whole workspace when absent) that neither .gitignore nor the exclude globs skip, sorted, at most `limit`. */
+  listFiles(options: { readonly folder?: WorkspacePath; readonly limit: number }): Promise<FileListing>;
+  /** A file's bytes, unless it is larger than `maxBytes`. */
+  readFile(path: WorkspacePath, maxBytes: number): Promise<FileRead>;
 }
 
 // ---------------------------------------------------------------- Reviewer

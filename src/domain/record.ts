@@ -38,6 +38,8 @@ export const roundRecordSchema = z.object({
     protectedPaths: z.array(z.string()).default([]),
     editProblems: z.array(z.string()).default([]),
   }),
+  /** What the agent read with the read-only tools before it proposed (tool, path or query, characters of the result). */
+  reads: z.array(z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() })).optional(),
   review: z
     .object({
       decision: z.enum(['approve', 'reject', 'stop']),

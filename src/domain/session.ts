@@ -105,6 +105,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     editProblems: z.number(),
     protectedPaths: z.array(z.string()),
     tokens: z.object({ input: z.number().optional(), output: z.number().optional() }),
+    /** What the agent read with the read-only tools before it proposed. */
+    reads: z.array(z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() })).optional(),
   }),
   z.object({
     type: z.literal('reviewDecided'),

@@ -123,7 +123,7 @@ export const settingsShape = {
       'Never contain the agent (it can write anywhere you can).',
     ],
     scope: 'machine',
-    order: 27,
+    order: 28,
   }),
   'agent.timeoutSeconds': z.number().int().min(5).max(86400).default(300).meta({
     description: 'Seconds one agent call may take.',
@@ -132,6 +132,11 @@ export const settingsShape = {
   'agent.maxPromptTokens': z.number().int().min(1000).default(32000).meta({
     description: 'Token budget of one prompt; files far from the failure are dropped first, the task and test feedback never.',
     order: 26,
+  }),
+  'agent.maxToolCalls': z.number().int().min(0).max(200).default(25).meta({
+    markdownDescription:
+      'Most read-only tool calls (`read_file`, `list_files`, `search_text`) a model may make in one round before it must propose; their results count against `#refineLoop.agent.maxPromptTokens#` and `#refineLoop.maxTokens#`. 0 offers no read tools.',
+    order: 27,
   }),
   'feedback.maxTokens': z.number().int().min(200).default(6000).meta({
     description: 'Most tokens of test feedback sent to the agent per round.',

@@ -24,11 +24,23 @@ function tests(result: TestResultRecord): string {
   return lines.join('\n');
 }
 
+/** What the agent read with the read-only tools before it proposed: tool, path or query, size. */
+function reads(list: NonNullable<RoundRecord['reads']>): string {
+  const lines = [`Read by the agent: ${list.length} call${list.length === 1 ? '' : 's'}, ${list.reduce((sum, read) => sum + read.size, 0)} characters of results`];
+  for (const read of list.slice(0, 50)) {
+    const target = read.target.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 120) || '(no target)';
+    lines.push(`- ${read.tool} \`${target}\` (${read.size} characters)${read.error ? `: refused, ${read.error}` : ''}`);
+  }
+  if (list.length > 50) lines.push(`- … and ${list.length - 50} more`);
+  return lines.join('\n');
+}
+
 function round(record: RoundRecord): string {
   const out = [`## Round ${record.round}${record.reverted ? ' (reverted)' : ''}`, ''];
   if (record.proposal.summary.trim()) out.push(record.proposal.summary.trim(), '');
   const files = record.proposal.files.map((file) => `\`${file.path}\` (${file.status}, +${file.additions} −${file.deletions})`);
   out.push(`Proposed: ${files.length > 0 ? files.join(', ') : 'no changes'}`);
+  if (record.reads && record.reads.length > 0) out.push(reads(record.reads));
   if (record.proposal.protectedPaths.length > 0) out.push(`Protected paths touched: ${record.proposal.protectedPaths.map((p) => `\`${p}\``).join(', ')}`);
   for (const problem of record.proposal.editProblems) out.push(`- edit problem: ${problem}`);
   if (record.review) {

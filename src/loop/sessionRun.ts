@@ -9,6 +9,7 @@ import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory
 import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
 import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
 import { rebaseChange, resolveApproval } from './review';
+import { answerReplyWithoutEdits, failedRound, NO_EDITS_NOTE } from './replyWithoutEdits';
 import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
 import type { Settings } from '../domain/settings';
 import { failingTests, isGreen, summarize, type TestReport } from '../domain/testReport';
@@ -46,6 +47,8 @@ export interface Proposal {
   readonly problems: readonly EditProblem[];
   /** The agent proposed exactly what it proposed in an earlier round. */
   readonly repeated: boolean;
+  /** The reply held no edit at all (a question, giving up): its text is the round's outcome. */
+  readonly noEdits?: boolean;
 }
 
 export interface TestedRound {
@@ -208,18 +211,27 @@ export class SessionRun {
       ...(latest && !isGreen(latest.report) ? { feedback: latest.feedback } : {}),
       budgetTokens: this.settings['agent.maxPromptTokens'],
       offerTools: this.ports.agent.acceptsTools === true,
+      maxToolCalls: this.settings['agent.maxToolCalls'],
+      ...(this.settings.maxTokens > 0 ? { sessionTokensLeft: this.settings.maxTokens - this.tokens } : {}),
     });
     const startedAt = this.ports.clock.now();
-    const reply = await this.ports.agent.propose(request, signal, (progress) =>
-      this.ports.emit({ type: 'agentProgress', round, ...(progress.kind === 'text' ? { characters: progress.characters } : { message: progress.message }) }),
-    );
+    const reply = await this.ports.agent
+      .propose(request, signal, (progress) => this.ports.emit({ type: 'agentProgress', round, ...(progress.kind === 'text' ? { characters: progress.characters } : { message: progress.message }) }))
+      .catch(async (error: unknown) => {
+        // The round happened even though it brought nothing: the record counts it as the CLI's last line does.
+        this.record.rounds.push(failedRound(round, startedAt, this.ports.agent.id, error));
+        await this.save().catch(() => undefined);
+        throw error;
+      });
     const usage = reply.usage ?? {};
     this.tokens += (usage.inputTokens ?? request.estimatedInputTokens) + (usage.outputTokens ?? 0);
     let summary: string;
     let changes: FileChange[];
     let problems: EditProblem[];
+    let noEdits = false;
     if (reply.kind === 'text') {
       const parsed = reply.toolCalls && reply.toolCalls.length > 0 ? parseToolCalls(reply.toolCalls) : parseReply(reply.text);
+      noEdits = parsed.edits.length === 0 && parsed.problems.length === 0;
       const applied = await applyEdits(parsed.edits, this.ports.workspace);
       summary = parsed.prose.trim();
       // All or nothing across the reply, as `refine-loop apply` does: a block the parser
@@ -249,15 +261,17 @@ export class SessionRun {
       agentId: this.ports.agent.id,
       tokens: { input: usage.inputTokens ?? request.estimatedInputTokens, ...(usage.outputTokens !== undefined ? { output: usage.outputTokens } : {}) },
       proposal: { summary, patch: changes.length > 0 ? unifiedPatch(changes) : '', files, protectedPaths, editProblems: problems.map((p) => (p.file ? `${p.file}: ${p.reason}` : p.reason)) },
+      ...(reply.kind === 'text' && reply.reads ? { reads: reply.reads.map((read) => ({ ...read })) } : {}),
       reverted: false,
     });
     await this.save();
-    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens } });
+    const reads = reply.kind === 'text' && reply.reads ? reply.reads.map((read) => ({ ...read })) : undefined;
+    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens }, ...(reads ? { reads } : {}) });
     // What the agent was told has now been answered.
     this.rejections = [];
     this.userEdits = undefined;
     this.editProblems = [];
-    return { round, summary, changes, diffs, protectedPaths, problems, repeated };
+    return { round, summary, changes, diffs, protectedPaths, problems, repeated, ...(noEdits ? { noEdits } : {}) };
   }
 
   // ------------------------------------------------------------ gate 1 and apply
@@ -271,8 +285,15 @@ export class SessionRun {
     if (proposal.changes.length === 0) {
       // The edit engine could not use the reply: its problems go back to the agent.
       this.editProblems = [...proposal.problems];
+      record.note = proposal.noEdits ? NO_EDITS_NOTE : 'nothing to apply';
+      if (proposal.noEdits && !this.auto) {
+        const answer = await answerReplyWithoutEdits(proposal, { sessionId: this.sessionId, maxRounds: this.settings.maxRounds, reviewer: this.ports.reviewer, emit: this.ports.emit }, signal);
+        record.review = answer.review;
+        this.rejections = answer.rejections;
+        await this.save();
+        return answer.stop ? 'stop' : 'skipped';
+      }
       this.progress.record(false);
-      record.note = 'nothing to apply';
       await this.save();
       return 'skipped';
     }

@@ -40,6 +40,8 @@ const failureGroupSchema = z.object({
   failures: z.array(failureSchema),
 });
 
+const readSchema = z.object({ tool: z.string(), target: z.string(), size: z.number(), error: z.string().optional() });
+
 const testSummarySchema = z.object({ passed: z.number(), failed: z.number(), skipped: z.number(), problems: z.number() });
 
 export const panelPhases = ['idle', 'working', 'review', 'afterTests', 'ended'] as const;
@@ -66,6 +68,8 @@ export const panelStateSchema = z.object({
       summary: z.string(),
       files: z.array(panelFileSchema),
       editProblems: z.array(z.object({ file: z.string().optional(), reason: z.string() })),
+      /** What the agent read before it proposed (tool, path or query, characters of the result). */
+      reads: z.array(readSchema).optional(),
     })
     .optional(),
   tests: z

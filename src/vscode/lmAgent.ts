@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
 import { AgentError, CancelledError, errorMessage } from '../domain/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall } from '../domain/ports';
+import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger, ToolCall, ToolRead } from '../domain/ports';
+import type { WorkspacePath } from '../domain/model';
 import type { Settings } from '../domain/settings';
 import { createAgent } from '../agents/index';
 import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from '../agents/limits';
 import { throttleProgress } from '../agents/progress';
-import { checkReply } from '../agents/replyCheck';
+import { checkNotEmpty } from '../agents/replyCheck';
+import { createReadTools, type ReadTools } from '../agents/tools/readTools';
+import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from '../agents/tools/toolLoop';
+import { createWorkspaceReader } from '../node/workspaceReader';
 
 // `vscode-lm`: whatever chat models VS Code's Language Model API offers (GitHub Copilot
 // and other providers). Streamed, cancellable, with LanguageModelError codes turned
@@ -21,6 +25,8 @@ export interface LanguageModelAgentOptions {
   readonly selectModels?: () => Thenable<readonly vscode.LanguageModelChat[]>;
   readonly timeoutMs?: number;
   readonly maxReplyBytes?: number;
+  /** The read-only workspace tools, offered whenever the loop offers tools. */
+  readonly tools?: ReadTools;
 }
 
 const JUSTIFICATION = 'Refine Loop asks the model for edits that make your tests pass; you review each proposal before it is applied.';
@@ -63,6 +69,18 @@ export function languageModelErrorToAgentError(error: unknown, model: string): A
   }
 }
 
+/** One tool exchange as chat messages: the assistant's tool calls, then their results (and any note) from the user. */
+function wireExchange(exchange: Exchange): vscode.LanguageModelChatMessage[] {
+  const assistant: (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[] = [];
+  if (exchange.turn.text.trim()) assistant.push(new vscode.LanguageModelTextPart(exchange.turn.text));
+  for (const each of exchange.turn.calls) assistant.push(new vscode.LanguageModelToolCallPart(each.id, each.name, typeof each.input === 'object' && each.input !== null ? each.input : {}));
+  const user: (vscode.LanguageModelTextPart | vscode.LanguageModelToolResultPart)[] = exchange.results.map(
+    (result) => new vscode.LanguageModelToolResultPart(result.id, [new vscode.LanguageModelTextPart(result.content)]),
+  );
+  if (exchange.note) user.push(new vscode.LanguageModelTextPart(exchange.note));
+  return [vscode.LanguageModelChatMessage.Assistant(assistant), vscode.LanguageModelChatMessage.User(user)];
+}
+
 export function createLanguageModelAgent(options: LanguageModelAgentOptions): Agent {
   const component = 'agent.vscode-lm';
   const selectModels = options.selectModels ?? (() => vscode.lm.selectChatModels());
@@ -102,14 +120,15 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
     if (signal.aborted) throw new CancelledError();
     const model = await chooseModel();
     const where = describeModel(model);
-    options.log.info(component, `round ${request.round}: ${where}, ~${request.estimatedInputTokens} input tokens (model limit ${model.maxInputTokens})`);
+    const offered = options.tools ? await prepareRequest(request, options.tools) : request;
+    options.log.info(component, `round ${request.round}: ${where}, ~${offered.estimatedInputTokens} input tokens (model limit ${model.maxInputTokens})`);
 
     // The API has no system role: the instructions open the first user message.
-    const messages = request.messages.map((message, index) => {
-      const content = index === 0 ? `${request.system}\n\n${message.content}` : message.content;
+    const messages = offered.messages.map((message, index) => {
+      const content = index === 0 ? `${offered.system}\n\n${message.content}` : message.content;
       return message.role === 'user' ? vscode.LanguageModelChatMessage.User(content) : vscode.LanguageModelChatMessage.Assistant(content);
     });
-    const tools = request.tools?.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
+    const tools = offered.tools?.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
 
     const cancellation = new vscode.CancellationTokenSource();
     let timedOut = false;
@@ -129,14 +148,23 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
     };
 
     const progress = throttleProgress(onProgress);
-    let text = '';
-    const toolCalls: ToolCall[] = [];
-    try {
-      progress.report({ kind: 'status', message: `Asking ${model.name}` });
-      const response = await model.sendRequest(messages, { justification: JUSTIFICATION, ...(tools && tools.length > 0 ? { tools } : {}) }, cancellation.token);
+    let toolsDropped = false;
+    /** One streamed answer over the conversation so far: tool calls are answered with LanguageModelToolResultPart. */
+    const send = async (exchanges: readonly Exchange[]): Promise<ModelTurn> => {
+      const conversation = [...messages, ...exchanges.flatMap(wireExchange)];
+      let text = '';
+      const calls: ModelCall[] = [];
+      const response = await Promise.resolve(model.sendRequest(conversation, { justification: JUSTIFICATION, ...(tools && tools.length > 0 && !toolsDropped ? { tools } : {}) }, cancellation.token))
+        .catch((error: unknown) => {
+          // A model without tool calling may refuse the tools: ask once more for text edit blocks.
+          if (!tools?.length || toolsDropped || exchanges.length > 0 || stopped() || !/tool/i.test(errorMessage(error))) throw error;
+          toolsDropped = true;
+          options.log.warn(component, `${where} does not take tools (${errorMessage(error)}); asking for text edit blocks instead`);
+          return model.sendRequest(conversation, { justification: JUSTIFICATION }, cancellation.token);
+        });
       for await (const part of response.stream) {
         if (part instanceof vscode.LanguageModelTextPart) text += part.value;
-        else if (part instanceof vscode.LanguageModelToolCallPart) toolCalls.push({ name: part.name, input: part.input });
+        else if (part instanceof vscode.LanguageModelToolCallPart) calls.push({ id: part.callId || `call_${exchanges.length}_${calls.length}`, name: part.name, input: part.input });
         else continue;
         if (text.length > maxReplyBytes) {
           cancellation.cancel();
@@ -149,6 +177,15 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
       progress.flush();
       const stop = stopped();
       if (stop) throw stop;
+      return { text, calls };
+    };
+
+    let result: { turn: ModelTurn; reads: readonly ToolRead[] };
+    try {
+      progress.report({ kind: 'status', message: `Asking ${model.name}` });
+      result = options.tools
+        ? await runToolLoop({ where, component, request: offered, tools: options.tools, send, onStatus: (message) => progress.report({ kind: 'status', message }), log: options.log })
+        : { turn: await send([]), reads: [] };
     } catch (error) {
       throw stopped() ?? languageModelErrorToAgentError(error, where);
     } finally {
@@ -156,13 +193,15 @@ export function createLanguageModelAgent(options: LanguageModelAgentOptions): Ag
       signal.removeEventListener('abort', onAbort);
       cancellation.dispose();
     }
-    options.log.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s)`);
-    checkReply(text, toolCalls, where);
-    return { kind: 'text', text, model: model.id, ...(toolCalls.length > 0 ? { toolCalls } : {}) };
+    const { text } = result.turn;
+    const toolCalls: ToolCall[] = result.turn.calls.map((each) => ({ name: each.name, input: each.input }));
+    options.log.info(component, `round ${request.round}: ${text.length} characters, ${toolCalls.length} tool call(s), ${result.reads.length} read(s)`);
+    checkNotEmpty(text, toolCalls, where);
+    return { kind: 'text', text, model: model.id, ...(toolCalls.length > 0 ? { toolCalls } : {}), ...(result.reads.length > 0 ? { reads: result.reads } : {}) };
   }
 
   const id = options.model?.trim() ? `vscode-lm:${options.model.trim()}` : 'vscode-lm';
-  return { id, propose };
+  return { id, acceptsTools: true, propose };
 }
 
 /** The editor's quick pick of chat models, for `pickModel`. */
@@ -179,8 +218,10 @@ export async function pickModelWithQuickPick(models: readonly vscode.LanguageMod
 export function createEditorAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent {
   const timeoutMs = settings['agent.timeoutSeconds'] * 1000;
   const model = settings['agent.model'].trim() || undefined;
+  const reader = editorReader(root, settings['context.exclude']);
+  const include = settings['context.include'];
   if (settings['agent.provider'] === 'vscode-lm') {
-    return createLanguageModelAgent({ model, log, pickModel: pickModelWithQuickPick, timeoutMs });
+    return createLanguageModelAgent({ model, log, pickModel: pickModelWithQuickPick, timeoutMs, tools: createReadTools({ reader, include }) });
   }
   return createAgent({
     provider: settings['agent.provider'],
@@ -194,5 +235,20 @@ export function createEditorAgent(settings: Settings, root: string, apiKey: stri
     root,
     timeoutMs,
     log,
+    reader,
+    include,
+  });
+}
+
+/** What the read tools see in the editor: the disk, except that a file with unsaved changes is read from its buffer. */
+export function editorReader(root: string, exclude: readonly string[]) {
+  const base = vscode.Uri.file(root);
+  return createWorkspaceReader(root, {
+    exclude,
+    openText: (path: WorkspacePath) => {
+      const uri = vscode.Uri.joinPath(base, ...path.split('/')).toString();
+      const document = vscode.workspace.textDocuments.find((each) => each.uri.toString() === uri);
+      return document?.isDirty ? document.getText() : undefined;
+    },
   });
 }

@@ -5,7 +5,10 @@ import { buildPrompt } from '../../src/loop/prompt';
 import type { AgentProgress, AgentRequest, Logger } from '../../src/domain/ports';
 import { EDIT_TOOL_NAME } from '../../src/edits/toolCall';
 import { parseSettings } from '../../src/domain/settings';
-import { createEditorAgent, createLanguageModelAgent } from '../../src/vscode/lmAgent';
+import { createReadTools } from '../../src/agents/tools/readTools';
+import { createEditorAgent, createLanguageModelAgent, editorReader } from '../../src/vscode/lmAgent';
+
+const editorTools = (root: string) => createReadTools({ reader: editorReader(root, []) });
 
 // The vscode-lm provider inside the real VS Code host. VS Code 1.100's stable API has
 // no way for a test to register a chat model (registerLanguageModelChatProvider is
@@ -49,6 +52,10 @@ interface Script {
   failMidStream?: Error;
   /** Waits for cancellation after the first part. */
   hang?: boolean;
+  /** Throws from sendRequest when tools are offered, as a model without tool calling may. */
+  refuseTools?: boolean;
+  /** Parts chosen from the conversation (instead of `parts`). */
+  respond?: (messages: vscode.LanguageModelChatMessage[]) => (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[];
 }
 
 class TestChatModel implements vscode.LanguageModelChat {
@@ -71,9 +78,11 @@ class TestChatModel implements vscode.LanguageModelChat {
       this.sawCancellation = true;
     });
     if (this.script.failOnSend) throw this.script.failOnSend;
+    if (this.script.refuseTools && options?.tools?.length) throw new Error('This model does not support tool calling.');
     const script = this.script;
+    const chosen = script.respond ? script.respond(messages) : (script.parts ?? []);
     async function* stream(): AsyncIterable<vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart> {
-      for (const part of script.parts ?? []) {
+      for (const part of chosen) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         yield part;
         if (script.hang) {
@@ -228,11 +237,59 @@ describe('Agent providers: vscode-lm in the real VS Code host', () => {
     assert.equal(model.sawCancellation, true);
   });
 
-  it('rejects an empty reply and a reply without edits', async () => {
+  it('rejects an empty reply; hands a reply without edits to the loop', async () => {
     const empty = new TestChatModel('test-1', 'f', 'Test Model', { parts: [] });
     assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [empty] }).propose(request(), new AbortController().signal))).code, 'agent.emptyReply');
     const chatty = new TestChatModel('test-1', 'f', 'Test Model', { parts: [text('Looks fine to me.')] });
-    assert.equal((await failure(createLanguageModelAgent({ log: silentLog, selectModels: async () => [chatty] }).propose(request(), new AbortController().signal))).code, 'agent.noEdits');
+    const answer = await createLanguageModelAgent({ log: silentLog, selectModels: async () => [chatty] }).propose(request(), new AbortController().signal);
+    assert.equal(answer.kind === 'text' && answer.text, 'Looks fine to me.', 'a reply without edits goes to the loop, which shows it');
+  });
+
+  it('answers a read_file call with a LanguageModelToolResultPart holding the unsaved buffer, not the disk', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const uri = vscode.Uri.joinPath(folder, 'scratch', 'units.js');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('const CM_PER_INCH = 2.45; // on disk\n'));
+    const editor = await vscode.window.showTextDocument(uri);
+    await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, 0, 100), 'const CM_PER_INCH = 2.54; // typed, not saved'));
+    assert.equal(editor.document.isDirty, true);
+    try {
+      const seen: string[] = [];
+      // Decides from the conversation: no tool result yet, read the file; else propose.
+      const model = new TestChatModel('test-1', 'f', 'Test Model', {
+        respond: (messages) => {
+          const results = messages.flatMap((message) => message.content.filter((part): part is vscode.LanguageModelToolResultPart => part instanceof vscode.LanguageModelToolResultPart));
+          for (const result of results) for (const part of result.content) if (part instanceof vscode.LanguageModelTextPart) seen.push(`${result.callId}: ${part.value}`);
+          return results.length === 0 ? [new vscode.LanguageModelToolCallPart('read-1', 'read_file', { path: 'scratch/units.js' })] : [text(EDIT)];
+        },
+      });
+      const statuses: string[] = [];
+      const agent = createEditorAgent(parseSettings({}), folder.fsPath, undefined, silentLog);
+      assert.equal(agent.acceptsTools, true, 'the editor offers tools');
+      const agentWithModel = createLanguageModelAgent({ log: silentLog, selectModels: async () => [model], tools: editorTools(folder.fsPath) });
+      const reply = await agentWithModel.propose(request(true), new AbortController().signal, (event) => {
+        if (event.kind === 'status') statuses.push(event.message);
+      });
+      assert.equal(model.received.length, 2);
+      assert.deepEqual(model.received[0]!.options?.tools?.map((tool) => tool.name), [EDIT_TOOL_NAME, 'read_file', 'list_files', 'search_text']);
+      assert.equal(seen.length, 1);
+      assert.match(seen[0]!, /^read-1: scratch\/units\.js: lines 1-1 of 1\n1\tconst CM_PER_INCH = 2\.54; \/\/ typed, not saved$/);
+      assert.ok(statuses.includes('reading scratch/units.js'), statuses.join(' | '));
+      assert.equal(reply.kind === 'text' && reply.text, EDIT);
+      assert.deepEqual(reply.kind === 'text' && reply.reads?.map((read) => read.target), ['scratch/units.js']);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
+  it('asks again without tools when the model refuses them', async () => {
+    const model = new TestChatModel('test-1', 'f', 'Test Model', { parts: [text(EDIT)], refuseTools: true });
+    const agent = createLanguageModelAgent({ log: silentLog, selectModels: async () => [model], tools: editorTools(vscode.workspace.workspaceFolders![0]!.uri.fsPath) });
+    const reply = await agent.propose(request(true), new AbortController().signal);
+    assert.equal(reply.kind === 'text' && reply.text, EDIT);
+    assert.equal(model.received.length, 2);
+    assert.ok((model.received[0]!.options?.tools?.length ?? 0) > 0);
+    assert.equal(model.received[1]!.options?.tools, undefined);
   });
 
   it('creates the agent of the editor settings: vscode-lm, or a provider of src/agents', () => {

@@ -149,11 +149,10 @@ export function faultSuite(protocol: Protocol): void {
       assert.match(error.message, /test-model at http:\/\/127\.0\.0\.1:\d+.* returned an empty reply/);
     });
 
-    it('reports a reply with no edits', async () => {
+    it('hands a reply with no edits (a question, giving up) to the loop as text', async () => {
       const server = await serve((_request, response) => writeEvents(response, protocol.frames(['The tests look wrong to me; ', 'I would not change the code.'])));
-      const error = await failure(propose(protocol.makeAgent(server.url)));
-      assert.equal(error.code, 'agent.noEdits');
-      assert.match(error.message, /It began: "The tests look wrong to me; I would not change the code\."/);
+      const reply = await propose(protocol.makeAgent(server.url));
+      assert.equal(reply.kind === 'text' && reply.text, 'The tests look wrong to me; I would not change the code.');
     });
 
     it('stops reading a 10 MB reply at the cap', async () => {
