@@ -203,6 +203,25 @@ test('cli run: a planted journal entry (no MAC, or a MAC under another key) is r
   assert.deepEqual(await readFile(join(project, 'src/cart.js')), original);
 });
 
+test('cli run --agent-timeout 5: an agent whose setsid grandchild holds stdout is stopped at the timeout, grandchild and all', { timeout: 120_000, skip: process.platform === 'linux' ? false : 'reads /proc' }, async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const project = join(base, 'cart');
+  await cp(join(ROOT, 'test/fixtures/loop/cart'), project, { recursive: true });
+  const pidFile = join(base, 'grandchild');
+  const agent = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & sleep 600`;
+  const started = Date.now();
+  const child = spawnSync(process.execPath, [CLI, 'run', ...TASK, '--root', project, '--test', 'node --test', '--no-baseline', '--agent-timeout', '5', '--agent-command', agent], { cwd: base, env, input: '', encoding: 'utf8', timeout: 100_000 });
+  const elapsed = Date.now() - started;
+  assert.equal(child.status, 1, child.stderr);
+  assert.match(child.stderr, /did not finish within 5 s/);
+  // Generous for a loaded machine; before the one runner this waited 730 s.
+  assert.ok(elapsed < 60_000, `returned after ${elapsed} ms`);
+  const grandchild = Number((await readFile(pidFile, 'utf8')).trim());
+  const stat = await readFile(`/proc/${grandchild}/stat`, 'utf8').catch(() => undefined);
+  assert.ok(stat === undefined || stat.split(') ')[1]?.startsWith('Z'), `the setsid grandchild ${grandchild} is gone`);
+});
+
 for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
   test(`cli run: ${signal} while the agent runs stops the session and leaves no process behind (a setsid grandchild included)`, { timeout: 120_000, skip: process.platform === 'linux' ? false : 'reads /proc' }, async (t) => {
     const base = await mkdtemp(join(tmpdir(), 'refine-cli-'));
