@@ -34,6 +34,8 @@ export interface TestingApi {
   journal(): Journal;
   /** The start-up journal recovery, with the question answered by the test. */
   recoverJournals(ask: RecoveryQuestion): Promise<number>;
+  /** Where the history and the journal live (the extension's storage, outside the workspace). */
+  storeFolder(): string;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -87,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       history: getHistory,
       journal: getJournal,
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted, ask),
+      storeFolder,
     },
   };
 }

