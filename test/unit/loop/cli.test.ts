@@ -133,7 +133,7 @@ test('cli run: revert this round and retry, then stop and revert all leaves the 
 });
 
 test('cli run: usage errors exit 2', async () => {
-  for (const args of [['run'], ['run', '--task', 'x', '--approve', 'sometimes'], ['run', '--task', 'x', '--max-rounds', 'many'], ['run', '--task', 'x', '--bogus'], ['run', '--task', 'x', '--root', '/no/such/folder', '--agent-command', 'true']]) {
+  for (const args of [['run'], ['run', '--task', 'x', '--approve', 'sometimes'], ['run', '--task', 'x', '--max-rounds', 'many'], ['run', '--task', 'x', '--bogus'], ['run', '--task', 'x', '--sandbox', 'maybe', '--agent-command', 'true'], ['run', '--task', 'x', '--root', '/no/such/folder', '--agent-command', 'true']]) {
     const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /refine-loop run: /);
