@@ -48,18 +48,23 @@ async function main() {
     join(workspace, '.vscode', 'settings.json'),
     JSON.stringify(
       {
-        'refineLoop.agent.provider': 'command',
-        'refineLoop.agent.command': `"${process.execPath}" "${join(root, 'test', 'fixtures', 'e2e', 'agent.js')}"`,
         'refineLoop.agent.commandMode': 'reply',
         'refineLoop.test.command': 'node --test',
-        'refineLoop.maxRounds': 5,
       },
       null,
       2,
     ),
   );
   const originalCart = readFileSync(join(workspace, 'src', 'cart.js'), 'utf8');
-  const { userDataDir, extensionsDir } = makeHostDirs(scratch, { 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'window.commandCenter': false });
+  // What runs and how far the loop goes are the person's settings: a workspace value of these would be asked about first.
+  const { userDataDir, extensionsDir } = makeHostDirs(scratch, {
+    'workbench.tips.enabled': false,
+    'security.workspace.trust.enabled': false,
+    'window.commandCenter': false,
+    'refineLoop.agent.provider': 'command',
+    'refineLoop.agent.command': `"${process.execPath}" "${join(root, 'test', 'fixtures', 'e2e', 'agent.js')}"`,
+    'refineLoop.maxRounds': 5,
+  });
   const env = {
     ...process.env,
     EXTENSIONS_GALLERY: OFFLINE_GALLERY,

@@ -61,5 +61,9 @@ status.go = works('go', ['version']);
 if (!works('cargo', ['--version']) && aptInstall('cargo')) process.stderr.write('setup-runners: installed cargo\n');
 status.cargo = works('cargo', ['--version']);
 
+// Worktree agents run contained by bubblewrap where it exists (refineLoop.agent.sandbox); its tests need it.
+if (process.platform === 'linux' && !works('bwrap', ['--version']) && aptInstall('bubblewrap')) process.stderr.write('setup-runners: installed bubblewrap\n');
+if (process.platform === 'linux') status.bwrap = works('bwrap', ['--version']);
+
 status['node:test'] = process.version;
 for (const [name, version] of Object.entries(status)) console.log(`${name.padEnd(10)} ${version ?? 'MISSING (could not be installed here)'}`);

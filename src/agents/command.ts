@@ -3,12 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentError, CancelledError, errorMessage } from '../domain/errors';
 import type { Agent, AgentProgress, AgentReply, AgentRequest, Logger } from '../domain/ports';
-import { childEnv } from './env';
-import { DEFAULT_MAX_REPLY_BYTES } from './limits';
-import { runProgram } from './process';
+import { runCommand } from '../node/process';
+import { DEFAULT_MAX_REPLY_BYTES, formatBytes, formatSeconds } from './limits';
 import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
-import { copyWorkspace, diffCopy } from './worktree';
+import { changedOutsideCopy, copyWorkspace, diffCopy } from './worktree';
+import { planSandbox, type SandboxMode } from '../node/sandbox';
 
 // The `command` provider: any program. *reply* mode: the prompt on stdin, edit blocks
 // on stdout. *worktree* mode: the program edits a scratch copy of the workspace (an
@@ -25,6 +25,106 @@ export interface CommandAgentOptions {
   /** The environment to pass on (API key variables are removed); default process.env. */
   readonly env?: Record<string, string | undefined>;
   readonly maxReplyBytes?: number;
+  /** More variable names (or `*` patterns) kept from the program (`refineLoop.secretVariables`). */
+  readonly secretVariables?: readonly string[];
+  /** Worktree mode: contain the program with bubblewrap (`auto`: where it runs). */
+  readonly sandbox?: SandboxMode;
+}
+
+/** Between SIGTERM and SIGKILL when an agent program is stopped. */
+export const KILL_GRACE_MS = 2000;
+const STDERR_TAIL_BYTES = 4000;
+
+interface ProgramRun {
+  readonly commandLine: string;
+  /** Run this argv (a sandbox around the command line) instead of the command line through the shell. */
+  readonly argv?: readonly string[];
+  readonly cwd: string;
+  readonly baseEnv: Record<string, string | undefined>;
+  readonly env: Record<string, string>;
+  readonly secretVariables?: readonly string[];
+  readonly stdin: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Most stdout bytes kept; past it the run fails (`failOnOverflow`) or keeps the start. */
+  readonly maxStdoutBytes: number;
+  readonly failOnOverflow: boolean;
+  readonly onStdout?: (totalCharacters: number) => void;
+}
+
+/**
+ * Runs an agent program through the one process runner (the test runner's): its whole
+ * tree stopped at the timeout or a cancel and killed when it ends, even a grandchild in
+ * a session of its own that keeps stdout open. Resolves with stdout when it exited 0.
+ */
+async function runProgram(run: ProgramRun): Promise<{ stdout: string; durationMs: number }> {
+  if (run.signal.aborted) throw new CancelledError('Agent command cancelled before it started.');
+  const where = `agent command \`${run.commandLine}\``;
+  const overflow = new AbortController();
+  const stdoutChunks: Buffer[] = [];
+  let stdoutBytes = 0;
+  let stdoutCharacters = 0;
+  let overflowed = false;
+  let stderrTail = '';
+  const result = await runCommand({
+    cwd: run.cwd,
+    command: run.argv ?? run.commandLine,
+    timeoutMs: run.timeoutMs,
+    baseEnv: run.baseEnv,
+    env: run.env,
+    ...(run.secretVariables ? { secretVariables: run.secretVariables } : {}),
+    purpose: 'agent',
+    stdin: run.stdin,
+    signal: AbortSignal.any([run.signal, overflow.signal]),
+    killGraceMs: KILL_GRACE_MS,
+    headBytes: 0,
+    tailBytes: STDERR_TAIL_BYTES,
+    keepBytes: 0,
+    onStdout: (chunk) => {
+      if (stdoutBytes >= run.maxStdoutBytes) return;
+      if (stdoutBytes + chunk.length > run.maxStdoutBytes) {
+        stdoutChunks.push(chunk.subarray(0, run.maxStdoutBytes - stdoutBytes));
+        stdoutBytes = run.maxStdoutBytes;
+        if (run.failOnOverflow) {
+          overflowed = true;
+          overflow.abort();
+        }
+        return;
+      }
+      stdoutChunks.push(chunk);
+      stdoutBytes += chunk.length;
+      stdoutCharacters += chunk.toString('utf8').length;
+      run.onStdout?.(stdoutCharacters);
+    },
+    onStderr: (chunk) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    },
+  });
+  if (result.spawnError !== undefined) {
+    throw new AgentError(`Could not start the ${where} in ${run.cwd}: ${result.spawnError}. Check refineLoop.agent.command (or --agent-command).`, 'agent.spawnFailed');
+  }
+  if (overflowed) {
+    throw new AgentError(
+      `The ${where} wrote more than ${formatBytes(run.maxStdoutBytes)} to stdout; that is not a reply anyone can review, so it was stopped. Nothing was applied. Make the program print only its edit blocks.`,
+      'agent.replyTooLarge',
+    );
+  }
+  if (result.timedOut) {
+    throw new AgentError(
+      `The ${where} did not finish within ${formatSeconds(run.timeoutMs)} and was stopped with every process it started. Nothing was applied. Raise refineLoop.agent.timeoutSeconds if it needs longer, or check that it does not wait for input.`,
+      'agent.timeout',
+    );
+  }
+  if (result.cancelled) throw new CancelledError('Agent command cancelled; every process it started was stopped.');
+  if (result.outputLimitHit) {
+    throw new AgentError(`The ${where} printed more than ${formatBytes(result.totalBytes)} and was stopped. Nothing was applied.`, 'agent.outputTooLarge');
+  }
+  const stderrNote = stderrTail.trim() ? ` Its stderr ended with:\n${stderrTail.trim().slice(-1500)}` : ' It wrote nothing to stderr.';
+  if (result.exitCode !== 0) {
+    const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
+    throw new AgentError(`The ${where} ${how}. Nothing was applied. Run it by hand in ${run.cwd} to see why.${stderrNote}`, 'agent.commandFailed');
+  }
+  return { stdout: Buffer.concat(stdoutChunks).toString('utf8'), durationMs: result.durationMs };
 }
 
 /** Summary text kept from a worktree program's stdout (its log, not a reply). */
@@ -51,9 +151,20 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
     throw new AgentError('No agent command is set. Set refineLoop.agent.command (or pass --agent-command) to the program to run.', 'agent.noCommand');
   }
 
+  /** Said once per agent (a session) and reason: a warning repeated every round is a warning nobody reads. */
+  const told = new Set<string>();
+  const tellOnce = (message: string) => {
+    if (told.has(message)) return;
+    told.add(message);
+    options.log?.warn(component, message);
+    onceProgress?.({ kind: 'status', message });
+  };
+  let onceProgress: ((progress: AgentProgress) => void) | undefined;
+
   async function propose(request: AgentRequest, signal: AbortSignal, onProgress?: (progress: AgentProgress) => void): Promise<AgentReply> {
     if (signal.aborted) throw new CancelledError();
     const progress = throttleProgress(onProgress);
+    onceProgress = onProgress;
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'refine-loop-agent-'));
     try {
       const requestFile = path.join(scratch, 'request.json');
@@ -66,7 +177,9 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
         const result = await runProgram({
           commandLine: options.command,
           cwd: options.root,
-          env: childEnv(baseEnv, { REFINE_LOOP_REQUEST: requestFile }),
+          baseEnv,
+          env: { REFINE_LOOP_REQUEST: requestFile },
+          ...(options.secretVariables ? { secretVariables: options.secretVariables } : {}),
           stdin: promptText(request),
           timeoutMs: options.timeoutMs,
           signal,
@@ -87,28 +200,47 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
         throw new AgentError(`Could not copy the workspace ${options.root} to ${workdir} for the agent command: ${errorMessage(error)}. Check free space in ${os.tmpdir()}.`, 'agent.copyFailed', { cause: error });
       });
       options.log?.info(component, `round ${request.round}: running \`${options.command}\` (worktree mode) in a copy of ${snapshot.hashes.size} files at ${workdir}`);
-      progress.report({ kind: 'status', message: `Running ${options.command} on a copy of the workspace` });
-      const result = await runProgram({
-        commandLine: options.command,
-        cwd: workdir,
-        env: childEnv(baseEnv, { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir }),
-        stdin: promptText(request),
-        timeoutMs: options.timeoutMs,
-        signal,
-        maxStdoutBytes: MAX_SUMMARY_BYTES,
-        failOnOverflow: false,
-        onStdout: (characters) => progress.report({ kind: 'text', characters }),
-      });
+      const sandbox = planSandbox({ mode: options.sandbox ?? 'auto', commandLine: options.command, scratch, cwd: workdir, env: baseEnv });
+      if (sandbox.uncontained !== undefined) tellOnce(`The worktree agent is not contained: ${sandbox.uncontained}. It can write anywhere this user can; the loop checks the workspace for changes outside its copy after each run.`);
+      progress.report({ kind: 'status', message: `Running ${options.command} on a copy of the workspace${sandbox.argv ? ' (sandboxed)' : ''}` });
+      // Anything the agent writes gets a later time than this (it takes longer to start than a clock tick).
+      const startedAt = Date.now();
+      let result;
+      let outside: string[] = [];
+      try {
+        result = await runProgram({
+          commandLine: options.command,
+          ...(sandbox.argv ? { argv: sandbox.argv } : {}),
+          cwd: workdir,
+          baseEnv,
+          env: { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir },
+          ...(options.secretVariables ? { secretVariables: options.secretVariables } : {}),
+          stdin: promptText(request),
+          timeoutMs: options.timeoutMs,
+          signal,
+          maxStdoutBytes: MAX_SUMMARY_BYTES,
+          failOnOverflow: false,
+          onStdout: (characters) => progress.report({ kind: 'text', characters }),
+        });
+      } finally {
+        // Passed or not: what changed in the workspace itself while the agent ran.
+        const scan = await changedOutsideCopy(options.root, startedAt).catch(() => ({ paths: [] as string[], complete: true }));
+        outside = scan.paths;
+        if (outside.length > 0) {
+          options.log?.warn(component, `files in the workspace itself changed while the worktree agent ran (outside its copy; by the agent, or by you): ${outside.join(', ')}${scan.complete ? '' : ', …'}`);
+        }
+      }
       progress.flush();
       const changes = await diffCopy(options.root, workdir, snapshot);
       options.log?.info(component, `round ${request.round}: exited 0 after ${result.durationMs} ms; ${changes.length} file(s) changed`);
       if (changes.length === 0) {
         throw new AgentError(
-          `The agent command \`${options.command}\` exited 0 but changed no file in its copy of the workspace. Nothing to review. Check that it edits files in its working directory (REFINE_LOOP_WORKDIR) rather than printing the edits.`,
+          `The agent command \`${options.command}\` exited 0 but changed no file in its copy of the workspace. Nothing to review. Check that it edits files in its working directory (REFINE_LOOP_WORKDIR) rather than printing the edits.${outside.length > 0 ? ` Files in the workspace itself changed while it ran: ${outside.join(', ')}.` : ''}`,
           'agent.noEdits',
         );
       }
-      return { kind: 'changes', changes, summary: result.stdout.trim() };
+      const warning = outside.length > 0 ? `! Changed outside the agent's copy while it ran (not part of this proposal; check them): ${outside.join(', ')}\n\n` : '';
+      return { kind: 'changes', changes, summary: `${warning}${result.stdout.trim()}` };
     } finally {
       await fs.rm(scratch, { recursive: true, force: true }).catch((error: unknown) => options.log?.warn(component, `could not remove ${scratch}: ${errorMessage(error)}`));
     }

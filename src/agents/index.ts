@@ -32,6 +32,10 @@ export interface AgentConfig {
   readonly maxOutputTokens?: number;
   /** Environment for the command provider's program (default process.env; API key variables are removed). */
   readonly env?: Record<string, string | undefined>;
+  /** More variable names (or `*` patterns) kept from the command provider's program (`refineLoop.secretVariables`). */
+  readonly secretVariables?: readonly string[];
+  /** Worktree mode: `auto` contains the program with bubblewrap where it runs, `bwrap` requires it, `none` does not. */
+  readonly sandbox?: 'auto' | 'bwrap' | 'none';
   /** What the read-only tools read (HTTP providers); without it no read tool is offered. */
   readonly reader?: WorkspaceReader;
   /** refineLoop.context.include: files the read tools may read although secret-looking or large. */
@@ -49,6 +53,8 @@ export function createAgent(config: AgentConfig): Agent {
         log: config.log,
         env: config.env,
         maxReplyBytes: config.maxReplyBytes,
+        ...(config.secretVariables ? { secretVariables: config.secretVariables } : {}),
+        ...(config.sandbox ? { sandbox: config.sandbox } : {}),
       });
     case 'openai-compatible':
       return createOpenAiAgent(httpOptions(config));

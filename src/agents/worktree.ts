@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentError } from '../domain/errors';
+import { AgentError, PathError } from '../domain/errors';
 import { sha256Hex } from '../domain/hash';
 import type { FileChange } from '../domain/model';
+import { createRealPathGuard } from '../node/realPathGuard';
 
 // A scratch copy of the workspace for agent programs that edit files themselves, and
 // the difference they made. The copy leaves out `.git` and heavy generated folders,
@@ -115,11 +116,26 @@ export async function diffCopy(root: string, copy: string, snapshot: Snapshot): 
     }
   };
 
+  // The one path guard, against the real workspace, before the workspace is even read: a
+  // copy where `gitlink` (a link to .git) became a folder must not reach .git/hooks.
+  const guard = createRealPathGuard(root);
+  const refused: string[] = [];
+  const allowed = async (rel: string): Promise<boolean> => {
+    try {
+      await guard(rel);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PathError)) throw error;
+      refused.push(error.message);
+      return false;
+    }
+  };
+
   for (const rel of [...copied].sort()) {
     const after = await fs.readFile(path.join(copy, rel));
     const afterHash = await sha256Hex(after);
     const snapshotHash = snapshot.hashes.get(rel);
-    if (snapshotHash === afterHash) continue;
+    if (snapshotHash === afterHash || !(await allowed(rel))) continue;
     const before = await readWorkspace(rel);
     const beforeHash = before === undefined ? undefined : await sha256Hex(before);
     if (snapshotHash === undefined) {
@@ -131,12 +147,52 @@ export async function diffCopy(root: string, copy: string, snapshot: Snapshot): 
     }
   }
   for (const [rel, snapshotHash] of [...snapshot.hashes].sort(([a], [b]) => a.localeCompare(b))) {
-    if (copied.has(rel)) continue;
+    if (copied.has(rel) || !(await allowed(rel))) continue;
     const before = await readWorkspace(rel);
     if (before === undefined) continue;
     const beforeHash = await sha256Hex(before);
     if (beforeHash !== snapshotHash) throw conflict(rel);
     changes.push({ path: rel, kind: 'delete', before, beforeHash });
   }
+  if (refused.length > 0) {
+    throw new AgentError(`The agent command changed files the loop may not touch; nothing was applied. ${refused.join(' ')}`, 'agent.pathRefused');
+  }
   return changes;
+}
+
+/** Under the workspace root, but neither the agent's business nor a sign of it: churn of git and tools while the agent ran. */
+const OUTSIDE_SCAN_SKIPPED = new Set([...SKIPPED_FOLDERS].filter((name) => name !== '.git'));
+const GIT_CHURN = /^\.git\/(index|index\.lock|FETCH_HEAD|ORIG_HEAD|objects\/.*|logs\/.*|refs\/remotes\/.*)$/;
+
+/**
+ * Files under `root` (its .git included) created or changed since `sinceMs`, by
+ * modification or status-change time: what an agent that was meant to touch only its
+ * copy wrote to the workspace itself (through `../`, an absolute path or a link).
+ * Reports at most `limit` paths; the scan stops after `maxEntries` entries.
+ */
+export async function changedOutsideCopy(root: string, sinceMs: number, limit = 50, maxEntries = 200_000): Promise<{ paths: string[]; complete: boolean }> {
+  const paths: string[] = [];
+  let seen = 0;
+  const walk = async (relative: string): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
+    } catch {
+      return true;
+    }
+    for (const entry of entries) {
+      if (++seen > maxEntries) return false;
+      const rel = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory() && OUTSIDE_SCAN_SKIPPED.has(entry.name)) continue;
+      const info = await fs.lstat(path.join(root, rel)).catch(() => undefined);
+      if (info && Math.max(info.mtimeMs, info.ctimeMs) >= sinceMs && !entry.isDirectory() && !GIT_CHURN.test(rel)) {
+        paths.push(rel);
+        if (paths.length >= limit) return false;
+      }
+      if (entry.isDirectory() && !(await walk(rel))) return false;
+    }
+    return true;
+  };
+  const complete = await walk('');
+  return { paths: paths.sort(), complete };
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { UsageError } from '../domain/errors';
 import { isGreen } from '../domain/testReport';
 import { detectTestCommand } from '../node/detectTests';
@@ -26,31 +27,52 @@ function positiveInteger(flag: string, value: string | undefined): number {
   return Number(value);
 }
 
+/** parseArgs' own errors, said as this command always said them. */
+function usageError(error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return new UsageError(`unknown option '${unknown[1]}'.\n\n${help}`);
+  const missing = /Option '(--[\w-]+)/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && missing?.[1] === '--root') return new UsageError('--root needs a folder.');
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && missing) return new UsageError(`${missing[1]} needs a positive whole number, got nothing.`);
+  return new UsageError(`${message}\n\n${help}`);
+}
+
 export const feedback: Subcommand = async (args, io) => {
-  let root = io.cwd;
-  let json = false;
-  let timeoutSeconds = 600;
-  let maxTokens = defaultFeedbackTokens;
-  let index = 0;
-  for (; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--') {
-      index++;
-      break;
-    }
-    if (arg === '--help' || arg === '-h') {
-      io.stdout(help);
-      return 0;
-    } else if (arg === '--json') json = true;
-    else if (arg === '--root') {
-      const value = args[++index];
-      if (!value) throw new UsageError('--root needs a folder.');
-      root = isAbsolute(value) ? value : resolve(io.cwd, value);
-    } else if (arg === '--timeout') timeoutSeconds = positiveInteger('--timeout', args[++index]);
-    else if (arg === '--max-tokens') maxTokens = positiveInteger('--max-tokens', args[++index]);
-    else throw new UsageError(`unknown option '${arg}'.\n\n${help}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        root: { type: 'string' },
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw usageError(error);
   }
-  const command = args.slice(index);
+  if (parsed.values.help) {
+    io.stdout(help);
+    return 0;
+  }
+  // The test command is what follows `--`; a word before it is a mistake, not a command.
+  const terminator = parsed.tokens.find((token) => token.kind === 'option-terminator');
+  const stray = parsed.tokens.find((token) => token.kind === 'positional' && (terminator === undefined || token.index < terminator.index));
+  if (stray?.kind === 'positional') throw new UsageError(`unknown option '${stray.value}'.\n\n${help}`);
+  const { values } = parsed;
+  if (values.root === '') throw new UsageError('--root needs a folder.');
+  const root = values.root === undefined ? io.cwd : isAbsolute(values.root) ? values.root : resolve(io.cwd, values.root);
+  const json = values.json === true;
+  const timeoutSeconds = values.timeout === undefined ? 600 : positiveInteger('--timeout', values.timeout);
+  const maxTokens = values['max-tokens'] === undefined ? defaultFeedbackTokens : positiveInteger('--max-tokens', values['max-tokens']);
+  const command = terminator === undefined ? [] : args.slice(terminator.index + 1);
   if (command.length === 0) {
     const detected = await detectTestCommand(root).catch(() => undefined);
     const hint = detected ? ` This workspace suggests: refine-loop feedback -- ${detected.command}   (${detected.reason})` : '';

@@ -1,6 +1,7 @@
 // `refine-loop`: the headless front end over the same core. Each subcommand lives in
 // its own module and is listed here.
 import { UsageError, errorMessage } from '../domain/errors';
+import { inertJson, inertText } from '../domain/terminalText';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -15,9 +16,9 @@ export type Subcommand = (args: string[], io: CliIo) => Promise<number>;
 
 const subcommands: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   run: { summary: 'run a refinement session: the agent proposes, the tests judge, you approve each round', load: async () => (await import('./run.js')).run },
-  sessions: { summary: 'list the sessions of a project', load: async () => (await import('./run.js')).sessions },
-  report: { summary: 'print a session as a Markdown report', load: async () => (await import('./run.js')).report },
-  restore: { summary: "undo a session's round and every later one", load: async () => (await import('./run.js')).restore },
+  sessions: { summary: 'list the sessions of a project', load: async () => (await import('./sessions.js')).sessions },
+  report: { summary: 'print a session as a Markdown report', load: async () => (await import('./sessions.js')).report },
+  restore: { summary: "undo a session's round and every later one", load: async () => (await import('./sessions.js')).restore },
   feedback: { summary: 'run the tests and print the feedback an agent would get', load: async () => (await import('./feedback.js')).feedback },
   apply: { summary: "apply an agent's reply (edit blocks or a diff) to the files, all or nothing", load: async () => (await import('./apply.js')).apply },
 };
@@ -29,8 +30,18 @@ export function usage(): string {
   return lines.join('\n') + '\n';
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * What every subcommand prints passes here: an agent's text, a diff or test output can
+ * hold escape sequences that would erase or rewrite lines on screen, so every control
+ * character is shown escaped (JSON output as JSON escapes, so it still parses).
+ */
+function inertIo(io: CliIo, json: boolean): CliIo {
+  return { ...io, stdout: (text) => io.stdout(json ? inertJson(text) : inertText(text)), stderr: (text) => io.stderr(inertText(text)) };
+}
+
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  const io = inertIo(rawIo, rest.includes('--json'));
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout)(usage());
     return name === undefined ? 2 : 0;

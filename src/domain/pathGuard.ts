@@ -1,18 +1,33 @@
 import { PathError } from './errors';
+import { inertText } from './terminalText';
 
 // The path guard: every path an agent names passes here before it is read or written.
-// Pure string rules; symlink escapes are caught by the Workspace adapter, which knows
-// the real file system (its `read` throws PathError, which apply turns into a rejection).
+// Pure string rules; the real-path half (symlinks, `.git` files) is src/node/realPathGuard.ts,
+// which every Workspace adapter calls (its `read` throws PathError, which apply turns into a rejection).
 
 // Names Windows reserves in every folder, with or without an extension.
 const deviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+
+/** The loop's own store at the workspace root (sessions, journal, lessons). */
+export const STORE_FOLDER = '.refine-loop';
+
+/** A Windows device name: the part before the first dot, trailing dots and spaces trimmed (Windows drops them). */
+export function isDeviceName(segment: string): boolean {
+  return deviceName.test((segment.split('.')[0] ?? '').replace(/[. ]+$/, ''));
+}
+
+/** `.git`, in any case, or its 8.3 short name on Windows (`GIT~1`). */
+export function isGitFolderName(segment: string): boolean {
+  const lower = segment.toLowerCase().replace(/[. ]+$/, '');
+  return lower === '.git' || /^git~\d+$/.test(lower);
+}
 
 function reject(path: string, why: string): never {
   throw new PathError(`Path '${printable(path)}' ${why}`, path);
 }
 
 function printable(path: string): string {
-  return Array.from(path, (c) => (c.charCodeAt(0) < 0x20 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
+  return inertText(path).replace(/\n/g, '\\x0a');
 }
 
 /**
@@ -37,8 +52,9 @@ export function guardPath(path: string): string {
     }
     if (segment.includes(':')) reject(path, `has a ':' in '${segment}' (a Windows stream or drive name).`);
     if (/[. ]$/.test(segment)) reject(path, `has a segment '${segment}' ending in a dot or space, which Windows silently drops.`);
-    if (deviceName.test(segment.split('.')[0] ?? '')) reject(path, `names the Windows device '${segment}'.`);
-    if (segment.toLowerCase() === '.git') reject(path, 'is inside .git/, which edits may not touch.');
+    if (isDeviceName(segment)) reject(path, `names the Windows device '${segment}'.`);
+    if (isGitFolderName(segment)) reject(path, 'is inside .git/, which edits may not touch.');
+    if (segments.length === 0 && segment.toLowerCase() === STORE_FOLDER) reject(path, `is inside ${STORE_FOLDER}/, Refine Loop's own store, which edits may not touch.`);
     segments.push(segment);
   }
   if (segments.length === 0) reject(path, 'names the workspace root, not a file.');

@@ -118,6 +118,17 @@ export const settingsShape = {
     ],
     order: 24,
   }),
+  'agent.sandbox': z.enum(['auto', 'bwrap', 'none']).default('auto').meta({
+    markdownDescription:
+      'Containment of a worktree agent (`agent.commandMode` `worktree`): on Linux with bubblewrap (`bwrap`) it runs with the file system read-only except its scratch copy, a private `/tmp` and its own config folders. After every run the loop reports files changed in the workspace outside the copy.',
+    enumDescriptions: [
+      'Use bubblewrap where it is installed and starts; otherwise run the agent uncontained and say so once.',
+      'Require bubblewrap: without it the agent does not run.',
+      'Never contain the agent (it can write anywhere you can).',
+    ],
+    scope: 'machine',
+    order: 28,
+  }),
   'agent.timeoutSeconds': z.number().int().min(5).max(86400).default(300).meta({
     description: 'Seconds one agent call may take.',
     order: 25,
@@ -142,6 +153,12 @@ export const settingsShape = {
   'context.exclude': z.array(z.string()).default(['**/node_modules/**', '**/.git/**', '**/dist/**', '**/out/**']).meta({
     description: 'Glob patterns of files never given to the agent.',
     order: 41,
+  }),
+  secretVariables: z.array(z.string()).default([]).meta({
+    markdownDescription:
+      'More environment variables kept from every test command and agent program, by name or with `*` as a wildcard (for example `CORP_*_TOKEN`). Always kept from them: `REFINE_LOOP_*` and the keys and tokens of model providers (`ANTHROPIC_*`, `OPENAI_*`, `OPENROUTER_*`, `GEMINI_*`, `GOOGLE_*`, `MISTRAL_*`, `GROQ_*`, `DEEPSEEK_*`, `XAI_*`, `HF_*`, and more).',
+    scope: 'machine',
+    order: 50,
   }),
 } as const;
 

@@ -1,10 +1,10 @@
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PathError } from '../domain/errors';
-import { guardPath } from '../domain/pathGuard';
 import { contentHash } from '../domain/hash';
 import type { CommitResult, FileWrite, Workspace } from '../domain/ports';
 import { type StepHook, syncFolder, writeTemp } from './atomicFile';
+import { createRealPathGuard } from './realPathGuard';
 
 // The Workspace port over a folder on disk. A commit checks every expected hash
 // first and writes nothing when one differs; then it prepares every new file as a
@@ -32,30 +32,12 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 export function createFileWorkspace(root: string, options: FileWorkspaceOptions = {}): FileWorkspace {
   const absoluteRoot = resolve(root);
-  let realRoot: string | undefined;
 
-  /** The absolute path of a workspace-relative one, or PathError (outside, `.git/`, NUL, symlink escape). */
+  const guard = createRealPathGuard(absoluteRoot);
+
+  /** The absolute path of a workspace-relative one, or PathError (outside, `.git`, the store, NUL, symlink escape): the one path guard. */
   async function resolvePath(path: string): Promise<string> {
-    // Lexical checks (`..`, absolute, NUL, device names, .git/) are the edit engine's path guard.
-    const segments = guardPath(path).split('/');
-    const absolute = resolve(absoluteRoot, ...segments);
-    if (!isInside(absoluteRoot, absolute)) throw new PathError(`'${path}' resolves outside the workspace.`, path);
-    realRoot ??= await realpath(absoluteRoot);
-    // The nearest existing ancestor (or the file itself) must really be inside the root: no symlink escapes.
-    let probe = absolute;
-    for (;;) {
-      try {
-        const real = await realpath(probe);
-        if (!isInside(realRoot, real)) throw new PathError(`'${path}' resolves outside the workspace through a symbolic link.`, path);
-        break;
-      } catch (error) {
-        if (error instanceof PathError) throw error;
-        const parent = dirname(probe);
-        if (parent === probe) break;
-        probe = parent;
-      }
-    }
-    return absolute;
+    return (await guard(path)).absolute;
   }
 
   async function readAbsolute(absolute: string): Promise<Uint8Array | undefined> {

@@ -1,11 +1,15 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { childEnvironment } from './childEnv';
+import { runMarker, signalTree, waitUntilGone } from './processTree';
 
-// Runs one command the way a test run needs: in its own process group, with the whole
-// tree stopped on timeout or cancel (SIGTERM, then SIGKILL after a grace period), output
+// The one process runner, for test commands and agent programs alike: in its own process
+// group, with the whole tree stopped on timeout or cancel (SIGTERM, then SIGKILL after a
+// grace period) and killed when the command ends, whoever still holds its pipes; output
 // kept as a capped head and tail with a count of what was dropped, a hard stop past a
-// total output limit, and an environment without this extension's own secrets.
+// total output limit, and an environment without secrets.
+
+export { secretVariablePatterns, testEnvironment } from './childEnv';
 
 export interface RunCommandOptions {
   /** Working folder. */
@@ -28,6 +32,15 @@ export interface RunCommandOptions {
   readonly maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL (default 2000 ms). */
   readonly killGraceMs?: number;
+  /** Written to the command's stdin, which is then closed (default: no stdin at all). */
+  readonly stdin?: string;
+  /** Each stream on its own, as raw bytes (an agent's reply is its stdout alone). */
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+  /** `test` (default) adds CI=1, NO_COLOR=1, FORCE_COLOR=0; `agent` passes the environment as it is, secrets removed. */
+  readonly purpose?: 'test' | 'agent';
+  /** More variable names (or `*` patterns) kept from the child, on top of the built-in list. */
+  readonly secretVariables?: readonly string[];
 }
 
 export interface CommandResult {
@@ -47,28 +60,6 @@ export interface CommandResult {
   readonly output?: string;
   /** Set when the command could not be started at all (ENOENT, EACCES). */
   readonly spawnError?: string;
-}
-
-/** Variables never passed to a test command: this extension's own, and the model API keys it may hold. */
-export const secretVariablePatterns: readonly RegExp[] = [/^REFINE_LOOP_/i, /^(ANTHROPIC|OPENAI|OPENROUTER)_API_KEY$/i];
-
-/**
- * Set by node's test runner in the processes it starts; inherited by a test command run
- * from inside one (this extension's own tests), it would make `node --test` report to a
- * parent that is not there.
- */
-const hostOnlyVariables = new Set(['NODE_TEST_CONTEXT']);
-
-export function testEnvironment(base: Readonly<Record<string, string | undefined>>, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || hostOnlyVariables.has(name) || secretVariablePatterns.some((pattern) => pattern.test(name))) continue;
-    env[name] = value;
-  }
-  // Plain output: no colours, no spinners, no interactive prompts, no watch mode.
-  Object.assign(env, { CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' });
-  for (const [name, value] of Object.entries(extra)) env[name] = value;
-  return env;
 }
 
 export function describeCommand(command: string | readonly string[]): string {
@@ -110,105 +101,6 @@ class HeadTail {
   }
 }
 
-/**
- * Linux: every live process of the command's tree, from /proc: the descendants of `pid`
- * (a child that left the group too) and the members of process group `pid` (orphans
- * whose parent already exited).
- */
-function descendants(pid: number): number[] {
-  if (process.platform !== 'linux') return [];
-  const children = new Map<number, number[]>();
-  const found = new Set<number>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z') continue;
-      const list = children.get(Number(parent)) ?? [];
-      list.push(Number(entry));
-      children.set(Number(parent), list);
-      if (Number(group) === pid) found.add(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const queue = [pid, ...found];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      if (found.has(child)) continue;
-      found.add(child);
-      queue.push(child);
-    }
-  }
-  return [...found];
-}
-
-/** Linux: true while the process exists and is not a zombie. Elsewhere: while it can be signalled. */
-function running(pid: number): boolean {
-  if (process.platform !== 'linux') return send(pid, 0 as unknown as NodeJS.Signals);
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pids: ReadonlySet<number>, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while ([...pids].some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-function send(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Freezes the group, then every descendant it finds (again until no new one turns up),
- * so nothing can start a child or leave the tree between the look and the signal:
- * a process started in a group of its own is still found through its parent.
- */
-function freezeTree(pid: number, known: Set<number>): void {
-  send(-pid, 'SIGSTOP');
-  for (let pass = 0; pass < 10; pass++) {
-    const found = descendants(pid).filter((descendant) => !known.has(descendant));
-    if (found.length === 0) break;
-    for (const descendant of found) {
-      known.add(descendant);
-      send(descendant, 'SIGSTOP');
-    }
-  }
-}
-
-function signalTree(child: ChildProcess, signal: NodeJS.Signals, known: Set<number>): void {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  if (process.platform === 'win32') {
-    spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
-    return;
-  }
-  freezeTree(pid, known);
-  send(-pid, signal);
-  for (const other of known) if (!send(other, signal)) known.delete(other);
-  // A stopped process only acts on SIGTERM once it runs again.
-  if (signal !== 'SIGKILL') {
-    send(-pid, 'SIGCONT');
-    for (const other of known) send(other, 'SIGCONT');
-  }
-}
-
 export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const headBytes = options.headBytes ?? 64 * 1024;
   const tailBytes = options.tailBytes ?? 64 * 1024;
@@ -216,7 +108,9 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const maxOutputBytes = options.maxOutputBytes ?? 50 * 1024 * 1024;
   const killGraceMs = options.killGraceMs ?? 2000;
   const commandText = describeCommand(options.command);
-  const env = testEnvironment(options.baseEnv ?? process.env, options.env);
+  // Every descendant inherits the marker: how one that left the group and the session is still found.
+  const marker = runMarker();
+  const env = childEnvironment(options.baseEnv ?? process.env, { ...options.env, [marker]: '1' }, { plain: options.purpose !== 'agent', secretVariables: options.secretVariables });
   const started = Date.now();
 
   return new Promise((resolve) => {
@@ -224,7 +118,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
       typeof options.command === 'string' ? [options.command, [] as string[], true] : [options.command[0] ?? '', options.command.slice(1), false];
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { cwd: options.cwd, env, shell, detached: process.platform !== 'win32', windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(file, args, { cwd: options.cwd, env, shell, detached: process.platform !== 'win32', windowsHide: true, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     } catch (error) {
       resolve(failedStart(commandText, started, error));
       return;
@@ -246,8 +140,8 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      signalTree(child, 'SIGTERM', known);
-      killTimer = setTimeout(() => signalTree(child, 'SIGKILL', known), killGraceMs);
+      signalTree(child, 'SIGTERM', known, marker);
+      killTimer = setTimeout(() => signalTree(child, 'SIGKILL', known, marker), killGraceMs);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -271,11 +165,22 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
       if (capture.total > maxOutputBytes) {
         outputLimitHit = true;
         // Past the limit nothing the run prints is worth its memory: kill at once.
-        signalTree(child, 'SIGKILL', known);
+        signalTree(child, 'SIGKILL', known, marker);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      onData(chunk);
+      if (!outputLimitHit) options.onStdout?.(chunk);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      onData(chunk);
+      if (!outputLimitHit) options.onStderr?.(chunk);
+    });
+    if (child.stdin) {
+      // A program that does not read its stdin closes the pipe early: not an error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
 
     const finish = (): void => {
       if (settled) return;
@@ -311,7 +216,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandResult> {
       exit = { code, signal };
       // Whatever the command left running in its group (a server, a stuck worker) goes
       // with it; a grandchild holding the pipes open would otherwise keep us waiting.
-      if (process.platform !== 'win32' && child.pid !== undefined) signalTree(child, 'SIGKILL', known);
+      if (process.platform !== 'win32' && child.pid !== undefined) signalTree(child, 'SIGKILL', known, marker);
       // Give the pipes a moment to drain, then finish even if something still holds them.
       setTimeout(finish, 1000).unref();
     });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { Journal, SessionHistory } from '../domain/ports';
 import { type FileImages, type JournalEntry, journalStates, type SessionRecord, type SessionSummary, sessionRecordSchema } from '../domain/record';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type StepHook, writeFileAtomic } from './atomicFile';
+import type { JournalKey } from './journalKey';
 
 // The session history and the journal as JSON files under one folder (the CLI uses
 // `<root>/.refine-loop/`, the editor its storage folder); two adapters share it:
@@ -25,6 +27,8 @@ const journalFileSchema = z.object({
   createdAt: z.number(),
   state: z.enum(journalStates),
   files: z.array(imageSchema),
+  /** HMAC-SHA256 (hex) of the entry without this field, under the journal key. */
+  mac: z.string().optional(),
 });
 
 const toBase64 = (bytes: Uint8Array | undefined) => (bytes === undefined ? null : Buffer.from(bytes).toString('base64'));
@@ -39,6 +43,38 @@ function checkId(sessionId: string): string {
 export interface FileStoreOptions {
   /** Crash injection in tests: called between the steps of a file write. */
   readonly onStep?: StepHook;
+}
+
+export interface FileJournalOptions extends FileStoreOptions {
+  /**
+   * The secret kept outside the workspace: every entry written carries its MAC, and with
+   * a key an entry read back without a valid MAC is never returned (a planted entry).
+   */
+  readonly key?: JournalKey;
+  /** Told of every entry `list` leaves out because it fails the MAC. */
+  readonly onUntrusted?: (path: string, reason: string) => void;
+}
+
+/** Thrown by `read` for an entry that fails the MAC: it was not written by this loop. */
+export class UntrustedJournalEntryError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path} is not a journal entry this loop wrote (${reason}); it is ignored and never restored.`);
+  }
+}
+
+type JournalFile = z.infer<typeof journalFileSchema>;
+
+function macOf(key: Uint8Array, value: JournalFile): string {
+  const { mac: _mac, ...unsigned } = value;
+  return createHmac('sha256', key).update(JSON.stringify(unsigned)).digest('hex');
+}
+
+function macMatches(key: Uint8Array, value: JournalFile): boolean {
+  if (value.mac === undefined || !/^[0-9a-f]{64}$/.test(value.mac)) return false;
+  return timingSafeEqual(Buffer.from(value.mac, 'hex'), Buffer.from(macOf(key, value), 'hex'));
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -104,7 +140,7 @@ export function createFileSessionHistory(folder: string, options: FileStoreOptio
 }
 
 /** `sessions/<id>/journal/<round>.json` under `folder`. */
-export function createFileJournal(folder: string, options: FileStoreOptions = {}): Journal {
+export function createFileJournal(folder: string, options: FileJournalOptions = {}): Journal {
   const journalPath = (sessionId: string, round: number) => join(sessionFolder(folder, sessionId), 'journal', `${round}.json`);
 
   async function read(sessionId: string, round: number): Promise<JournalEntry | undefined> {
@@ -113,14 +149,22 @@ export function createFileJournal(folder: string, options: FileStoreOptions = {}
     if (raw === undefined) return undefined;
     const parsed = journalFileSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${path} is not a journal entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (options.key) {
+      const key = await options.key();
+      if (parsed.data.mac === undefined) throw new UntrustedJournalEntryError(path, 'it carries no MAC');
+      if (!macMatches(key, parsed.data)) throw new UntrustedJournalEntryError(path, 'its MAC does not match the journal key');
+    }
+    if (parsed.data.sessionId !== sessionId || parsed.data.round !== round) throw new UntrustedJournalEntryError(path, `it names session ${parsed.data.sessionId} round ${parsed.data.round}`);
+    const { mac: _mac, ...data } = parsed.data;
     const files: FileImages[] = parsed.data.files.map((file) => ({ ...file, before: fromBase64(file.before), after: fromBase64(file.after) }));
-    return { ...parsed.data, files };
+    return { ...data, files };
   }
 
   return {
     async write(entry) {
       const files = entry.files.map((file) => ({ ...file, before: toBase64(file.before), after: toBase64(file.after) }));
-      const value = journalFileSchema.parse({ version: 1, sessionId: entry.sessionId, round: entry.round, createdAt: entry.createdAt, state: entry.state, files });
+      const unsigned = journalFileSchema.parse({ version: 1, sessionId: entry.sessionId, round: entry.round, createdAt: entry.createdAt, state: entry.state, files });
+      const value = options.key ? { ...unsigned, mac: macOf(await options.key(), unsigned) } : unsigned;
       await writeJson(journalPath(entry.sessionId, entry.round), value, `journal ${entry.state}`, options);
     },
     read,
@@ -131,7 +175,14 @@ export function createFileJournal(folder: string, options: FileStoreOptions = {}
         for (const name of await entries(join(sessionFolder(folder, sessionId), 'journal'))) {
           const match = /^(\d+)\.json$/.exec(name);
           if (!match) continue;
-          const entry = await read(sessionId, Number(match[1]));
+          let entry;
+          try {
+            entry = await read(sessionId, Number(match[1]));
+          } catch (error) {
+            if (!(error instanceof UntrustedJournalEntryError)) throw error;
+            options.onUntrusted?.(error.path, error.message);
+            continue;
+          }
           if (entry && (!filter.states || filter.states.includes(entry.state))) found.push(entry);
         }
       }

@@ -26,6 +26,8 @@ export interface TestRunnerConfig {
   readonly framework?: Framework;
   /** The environment to start from (default: this process's). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** More variable names (or `*` patterns) kept from the test command (`refineLoop.secretVariables`). */
+  readonly secretVariables?: readonly string[];
 }
 
 interface PackageJson {
@@ -116,7 +118,7 @@ export function createTestRunner(config: TestRunnerConfig): TestRunner {
       const env: Record<string, string> = { ...config.env };
       if (resolved.pathPrefix) env.PATH = `${resolved.pathPrefix}${delimiter}${config.env?.PATH ?? config.baseEnv?.PATH ?? process.env.PATH ?? ''}`;
       log?.info('tests', `running ${typeof invocation.command === 'string' ? invocation.command : invocation.command.join(' ')} (${scope})`);
-      const result = await runCommand({ cwd: config.root, command: invocation.command, timeoutMs: config.timeoutMs, env, ...(config.baseEnv ? { baseEnv: config.baseEnv } : {}), signal, ...(onOutput ? { onOutput } : {}) });
+      const result = await runCommand({ cwd: config.root, command: invocation.command, timeoutMs: config.timeoutMs, env, ...(config.baseEnv ? { baseEnv: config.baseEnv } : {}), ...(config.secretVariables ? { secretVariables: config.secretVariables } : {}), signal, ...(onOutput ? { onOutput } : {}) });
       if (result.spawnError) {
         const run = toRun(result);
         return { format: 'raw', scope, tests: [], problems: [{ kind: 'runner', message: `The test command could not be started: ${result.spawnError}` }], run };

@@ -1,16 +1,17 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { PathError } from '../domain/errors';
 import { matchesAny } from '../domain/glob';
 import { guardPath } from '../domain/pathGuard';
 import type { WorkspacePath } from '../domain/model';
 import type { FileListing, FileRead, WorkspaceReader } from '../domain/ports';
 import { isIgnored, parseGitignore, type IgnoreRule } from './gitignore';
+import { createRealPathGuard } from './realPathGuard';
 
 // The WorkspaceReader port over a folder on disk: what the agent's read-only tools see.
-// Every path passes the lexical path guard, then a real-path check (no symlink out of
-// the root); listings skip .gitignore'd and excluded files, `.git` and `.refine-loop`,
+// Every path passes the lexical path guard, then the real-path guard (no symlink out of
+// the root, into a .git folder or into the store); listings skip .gitignore'd and excluded files, `.git` and `.refine-loop`,
 // and never follow a symlinked folder. The editor passes `openText` so that a file's
 // unsaved buffer is what the model reads.
 
@@ -31,26 +32,15 @@ export interface WorkspaceReaderOptions {
 /** Folders no listing enters, whatever .gitignore says. */
 const neverListed = new Set(['.git', '.refine-loop']);
 
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
 export function createWorkspaceReader(root: string, options: WorkspaceReaderOptions = {}): WorkspaceReader {
   const absoluteRoot = resolve(root);
   const exclude = options.exclude ?? [];
   const maxWalk = options.maxWalk ?? 100_000;
-  let realRoot: Promise<string> | undefined;
 
-  const defaultCheck = async (path: WorkspacePath, absolute: string): Promise<void> => {
-    realRoot ??= realpath(absoluteRoot);
-    let real: string;
-    try {
-      real = await realpath(absolute);
-    } catch {
-      return; // missing: nothing to read
-    }
-    if (!inside(await realRoot, real)) throw new PathError(`'${path}' resolves outside the workspace through a symbolic link.`, path);
+  // The one path guard on real paths: no symlink out of the root, into any .git folder or into the store.
+  const guard = createRealPathGuard(absoluteRoot);
+  const defaultCheck = async (path: WorkspacePath): Promise<void> => {
+    await guard(path);
   };
   const checkRealPath = options.checkRealPath ?? defaultCheck;
 

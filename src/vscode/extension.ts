@@ -1,15 +1,16 @@
 import * as vscode from 'vscode';
 import type { Journal, SessionHistory } from '../domain/ports';
-import { createFileJournal, createFileSessionHistory } from '../node/sessionStore';
+import { createFileSessionHistory } from '../node/sessionStore';
 import { registerCommand, shownErrors } from './commands';
 import { DiffDocuments } from './diffDocuments';
 import { GateDecisions } from './gateDecisions';
 import { loadSessionRuntime, type LoopApi } from './loopApi';
 import { Log } from './log';
 import { PanelBridge } from './panelBridge';
-import { offerJournalRecovery, type RecoveryQuestion } from './recovery';
+import { createEditorJournal, offerJournalRecovery, type RecoveryQuestion } from './recovery';
 import { ReviewPanel } from './reviewPanel';
 import { ApiKeys } from './secrets';
+import { useConfirmationStore } from './configuration';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
 import { SessionStatus } from './sessionStatus';
@@ -34,6 +35,8 @@ export interface TestingApi {
   journal(): Journal;
   /** The start-up journal recovery, with the question answered by the test. */
   recoverJournals(ask: RecoveryQuestion): Promise<number>;
+  /** Where the history and the journal live (the extension's storage, outside the workspace). */
+  storeFolder(): string;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -51,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let history: SessionHistory | undefined;
   let journal: Journal | undefined;
   const getHistory = (): SessionHistory => (history ??= createFileSessionHistory(storeFolder()));
-  const getJournal = (): Journal => (journal ??= createFileJournal(storeFolder()));
+  const getJournal = (): Journal => (journal ??= createEditorJournal(storeFolder(), context.secrets, log));
   // Disposed in reverse: the commands before the views and the controller they use.
   const controller = new SessionController(log, trust, diffs, panel);
   context.subscriptions.push(diffs, panel, controller);
@@ -69,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   let loopOverride: LoopApi | undefined;
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
+  useConfirmationStore(context.workspaceState);
   const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
   context.subscriptions.push(sessions, commands);
   void offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted);
@@ -91,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       history: getHistory,
       journal: getJournal,
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
+      storeFolder,
     },
   };
 }

@@ -230,6 +230,8 @@ export function createEditorAgent(settings: Settings, root: string, apiKey: stri
     apiKey,
     command: settings['agent.command'],
     commandMode: settings['agent.commandMode'],
+    sandbox: settings['agent.sandbox'],
+    secretVariables: settings.secretVariables,
     root,
     timeoutMs,
     log,

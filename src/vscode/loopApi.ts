@@ -18,7 +18,7 @@ export interface TestCommandGuess {
 export interface LoopApi {
   runSession(task: SessionTask, ports: SessionPorts, settings: Settings, signal: AbortSignal): Promise<SessionResult>;
   exportReport(record: SessionRecord): string;
-  createTestRunner(options: { root: string; command: string; timeoutMs: number; log?: Logger }): TestRunner;
+  createTestRunner(options: { root: string; command: string; timeoutMs: number; log?: Logger; secretVariables?: readonly string[] }): TestRunner;
   detectTestCommand(root: string): Promise<TestCommandGuess | undefined>;
   /** An agent of the settings' provider (API keys from SecretStorage). */
   createAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent;

@@ -1,10 +1,37 @@
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { pendingJournals, recoverEntry } from '../loop/checkpoints';
+import type { JournalKey } from '../node/journalKey';
+import { createFileJournal } from '../node/sessionStore';
 import { errorMessage } from '../domain/errors';
 import type { Journal, Reviewer } from '../domain/ports';
 import type { JournalEntry } from '../domain/record';
 import type { Log } from './log';
 import { VscodeWorkspace } from './workspaceAdapter';
+
+const JOURNAL_KEY_SECRET = 'refineLoop.journalKey';
+
+/** The journal's MAC key in SecretStorage (made the first time): outside every workspace, as the CLI's is. */
+export function secretJournalKey(secrets: vscode.SecretStorage): JournalKey {
+  let key: Promise<Uint8Array> | undefined;
+  const load = async () => {
+    let hex = await secrets.get(JOURNAL_KEY_SECRET);
+    if (hex === undefined || !/^[0-9a-f]{64,}$/.test(hex)) {
+      hex = randomBytes(32).toString('hex');
+      await secrets.store(JOURNAL_KEY_SECRET, hex);
+    }
+    return new Uint8Array(Buffer.from(hex, 'hex'));
+  };
+  return () => (key ??= load());
+}
+
+/** The editor's journal in `folder`, authenticated: an entry that fails its MAC is logged and never offered. */
+export function createEditorJournal(folder: string, secrets: vscode.SecretStorage, log: Log): Journal {
+  return createFileJournal(folder, {
+    key: secretJournalKey(secrets),
+    onUntrusted: (_path, reason) => log.warn('recovery', reason),
+  });
+}
 
 /**
  * At activation: a round whose apply was interrupted (the editor closed or crashed

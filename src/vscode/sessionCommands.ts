@@ -5,7 +5,7 @@ import { CancelledError, UsageError } from '../domain/errors';
 import type { FileChange } from '../domain/model';
 import type { Journal, SessionHistory } from '../domain/ports';
 import { registerCommand } from './commands';
-import { readSettings } from './configuration';
+import { readSessionSettings } from './configuration';
 import type { LoopApi } from './loopApi';
 import type { Log } from './log';
 import type { ApiKeys } from './secrets';
@@ -60,14 +60,14 @@ export class SessionCommands extends Disposable {
     const loop = await this.deps.loop();
     if (!loop) throw new UsageError(vscode.l10n.t('The refinement loop is not available in this build.'));
     const root = workspaceRoot();
-    const settings = readSettings(root);
+    const settings = await readSessionSettings(root);
     const task = await askTask(args.task);
     const workspace = new VscodeWorkspace(root, log);
     const scope = await pickScope(root, workspace, args.scope);
     const testCommand = await resolveTestCommand(settings, root, loop, this.deps.confirmed, log);
-    const apiKey = await this.deps.keys.get(settings['agent.provider']);
+    const apiKey = await this.deps.keys.keyFor(settings['agent.provider'], settings['agent.baseUrl']);
     const agent = loop.createAgent(settings, root.fsPath, apiKey, log);
-    const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log });
+    const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables: settings.secretVariables });
     const result = await controller.start({ task: { task, scope, baseline: true, testCommand }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
     return result;
   }

@@ -1,10 +1,9 @@
-import { realpath } from 'node:fs/promises';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PathError } from '../domain/errors';
 import { contentHash } from '../domain/hash';
 import type { WorkspacePath } from '../domain/model';
+import { guardPath } from '../domain/pathGuard';
 import type { CommitResult, FileWrite, Logger, Workspace } from '../domain/ports';
+import { createRealPathGuard, type RealPathGuard } from '../node/realPathGuard';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
@@ -16,17 +15,19 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  * now (the dirty buffer included): one mismatch and nothing is written.
  */
 export class VscodeWorkspace implements Workspace {
+  private readonly guard: RealPathGuard | undefined;
+
   constructor(
     readonly root: vscode.Uri,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.guard = root.scheme === 'file' ? createRealPathGuard(root.fsPath) : undefined;
+  }
 
-  /** The URI of a workspace-relative path, after the path guard. */
+  /** The URI of a workspace-relative path, after the one path guard (on real paths where the root is on disk). */
   async uri(relative: WorkspacePath): Promise<vscode.Uri> {
-    checkRelativePath(relative);
-    const uri = vscode.Uri.joinPath(this.root, ...relative.split('/'));
-    await this.checkRealPath(relative, uri);
-    return uri;
+    const checked = this.guard ? (await this.guard(relative)).relative : guardPath(relative);
+    return vscode.Uri.joinPath(this.root, ...checked.split('/'));
   }
 
   async read(relative: WorkspacePath): Promise<Uint8Array | undefined> {
@@ -84,43 +85,6 @@ export class VscodeWorkspace implements Workspace {
     this.log.info('workspace', `wrote ${writes.length} file(s): ${openDocuments.length} open document(s) by WorkspaceEdit, ${closedWrites.length} on disk`);
     return { ok: true };
   }
-
-  private async checkRealPath(relative: string, uri: vscode.Uri): Promise<void> {
-    if (uri.scheme !== 'file') return;
-    const rootReal = await realpath(this.root.fsPath).catch(() => this.root.fsPath);
-    // The nearest existing ancestor must stay inside the root once symlinks are resolved.
-    let probe = uri.fsPath;
-    for (;;) {
-      const real = await realpath(probe).catch(() => undefined);
-      if (real !== undefined) {
-        const inside = path.relative(rootReal, real);
-        if (inside.startsWith('..') || path.isAbsolute(inside)) {
-          throw new PathError(`'${relative}' resolves outside the workspace (through a symbolic link), so Refine Loop will not touch it.`, relative);
-        }
-        if (inside.split(path.sep)[0] === '.git') throw new PathError(`'${relative}' resolves into .git/, which Refine Loop never touches.`, relative);
-        return;
-      }
-      const parent = path.dirname(probe);
-      if (parent === probe) return;
-      probe = parent;
-    }
-  }
-}
-
-/** The lexical half of the path guard: relative, `/`-separated, inside, not `.git/`. */
-export function checkRelativePath(relative: string): void {
-  const reject = (why: string): never => {
-    throw new PathError(`'${relative}' ${why}, so Refine Loop will not touch it.`, relative);
-  };
-  if (relative.length === 0) reject('is empty');
-  if (relative.includes('\0')) reject('contains a NUL character');
-  if (relative.includes('\\')) reject('uses \\ separators (workspace paths use /)');
-  if (relative.startsWith('/') || /^[A-Za-z]:/.test(relative)) reject('is absolute');
-  const segments = relative.split('/');
-  if (segments.some((segment) => segment === '..')) reject('leaves the workspace (..)');
-  if (segments.some((segment) => segment === '' || segment === '.')) reject('has an empty or "." segment');
-  if (segments[0] === '.git') reject('is inside .git/');
-  if (segments.some((segment) => /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(segment))) reject('names a device');
 }
 
 export function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {

@@ -171,9 +171,21 @@ describe('In the editor: the Workspace port', () => {
 
   it('rejects paths outside the workspace, into .git/, and through a symbolic link', async () => {
     const workspace = new VscodeWorkspace(root(), noopLog);
-    for (const bad of ['../outside.txt', '/etc/passwd', '.git/config', 'a/../../b', 'nul\0byte', 'src\\math.js']) {
+    for (const bad of ['../outside.txt', '/etc/passwd', '.git/config', 'a/../../b', 'nul\0byte', '.refine-loop/sessions/s/journal/1.json', 'nul .txt']) {
       await assert.rejects(workspace.read(bad), PathError, bad);
     }
+    // The one path guard (src/node/realPathGuard.ts): a link to .git is .git.
+    const gitDir = path.join(root().fsPath, 'scratch', 'fake-git');
+    fs.mkdirSync(path.join(gitDir, 'objects'), { recursive: true });
+    fs.mkdirSync(path.join(gitDir, 'refs'), { recursive: true });
+    fs.writeFileSync(path.join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+    const gitlink = path.join(root().fsPath, 'scratch', 'gitlink');
+    fs.rmSync(gitlink, { force: true });
+    fs.symlinkSync(gitDir, gitlink);
+    await assert.rejects(workspace.commit([{ path: 'scratch/gitlink/hooks/pre-commit', expectedHash: null, content: encode('x') }]), /git folder/);
+    assert.equal(fs.existsSync(path.join(gitDir, 'hooks')), false);
+    fs.rmSync(gitlink, { force: true });
+    fs.rmSync(gitDir, { recursive: true, force: true });
     const link = path.join(root().fsPath, 'scratch', 'escape');
     fs.rmSync(link, { force: true });
     fs.symlinkSync(path.dirname(root().fsPath), link);
@@ -355,8 +367,8 @@ async function useRealLoopWithMathAgent(api: Awaited<ReturnType<typeof testingAp
     // extension's: an extension installed from the .vsix carries no test/.
     const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Global);
     await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
     await api.confirmed.add('node --test');
 }
@@ -368,7 +380,7 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
   });
   after(async () => {
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
     await vscode.workspace.fs.writeFile(workspaceUri('src', 'math.js'), encode(original));
     await closeEditors();
   });
@@ -399,7 +411,7 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
 describe('In the editor: an agent that fails', () => {
   after(async () => {
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
   });
 
   it('ends the session failed with the agent’s error, touching no file', async () => {
@@ -407,8 +419,8 @@ describe('In the editor: an agent that fails', () => {
     api.setLoop(undefined);
     const before = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')));
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" -e "process.stderr.write('model offline'); process.exit(4)"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
+    await configuration.update('agent.command', `"${process.execPath}" -e "process.stderr.write('model offline'); process.exit(4)"`, vscode.ConfigurationTarget.Global);
     await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
     await api.confirmed.add('node --test');
     const result = await vscode.commands.executeCommand<SessionResult | undefined>('refineLoop.start', { task: 'anything', scope: 'none' });
@@ -507,7 +519,7 @@ describe('In the editor: a real session with the loop, the command agent and the
 
   after(async () => {
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of settingsToRestore) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of settingsToRestore) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
     await vscode.workspace.fs.writeFile(workspaceUri('src', 'math.js'), encode(original));
     await closeEditors();
   });

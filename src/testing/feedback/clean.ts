@@ -1,12 +1,9 @@
 // Text hygiene for feedback: what a test run prints that an agent should not see
 // (colour codes, timings, machine-specific absolute paths). Pure.
 
-// eslint-disable-next-line no-control-regex
-const ansi = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+import { stripAnsi } from '../../domain/terminalText';
 
-export function stripAnsi(text: string): string {
-  return text.replace(ansi, '');
-}
+export { stripAnsi };
 
 /** Durations such as `(6ms)`, `(0.00s)`, `in 0.02s`, `duration_ms: 1.2`. They change every run and say nothing about the failure. */
 export function stripTimings(text: string): string {

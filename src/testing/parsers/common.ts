@@ -16,13 +16,10 @@ export interface ParsedTests {
   readonly problems: RunProblem[];
 }
 
-// Colour and cursor escapes (CSI and OSC sequences).
-// eslint-disable-next-line no-control-regex
-const ansiPattern = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+// Colour and cursor escapes: the one helper in src/domain.
+import { stripAnsi } from '../../domain/terminalText';
 
-export function stripAnsi(text: string): string {
-  return text.replace(ansiPattern, '');
-}
+export { stripAnsi };
 
 function trimSlashes(path: string): string {
   return path.replace(/\/+$/, '');

