@@ -1,78 +1,27 @@
 import { applyEdits, diffChanges, keepHunks, parseReply, parseToolCalls, unifiedPatch } from '../edits';
-import { buildFeedback, sourcesNeeded } from '../testing/feedback';
-import { applyJournaled, imagesOf, restoreCheckpoint } from './checkpoints';
+import { restoreCheckpoint } from './checkpoints';
 import { errorMessage } from '../domain/errors';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
-import type { FileChange, FileDiff } from '../domain/model';
-import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from '../domain/ports';
+import type { FileChange } from '../domain/model';
 import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
 import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
-import { rebaseChange, resolveApproval } from './review';
+import { resolveApproval } from './review';
+import { writeRound } from './roundWrite';
+import { runRoundTests, testResultRecord } from './roundTests';
+import { end, next, type Next, type Proposal, type SessionPorts, type SessionTask, type TestedRound } from './steps';
 import { answerReplyWithoutEdits, failedRound, NO_EDITS_NOTE } from './replyWithoutEdits';
 import { SuiteGuard } from './suiteGuard';
 import { shrinkageFeedback } from '../testing/inventory';
 import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
 import type { Settings } from '../domain/settings';
-import { failingTests, isGreen, summarize, type SuiteShrinkage, type TestReport } from '../domain/testReport';
+import { isGreen, type SuiteShrinkage, type TestReport } from '../domain/testReport';
 import { newSessionId } from '../domain/sessionId';
 
 // The state and the steps of one session, for the loop in ./loop.ts: each method is
 // one step of a round. The session record is saved after every step, so the history
 // survives whatever happens next.
 
-export interface SessionTask {
-  readonly task: string;
-  readonly scope: readonly ScopeFile[];
-  readonly sessionId?: string;
-  /** Run the tests once before the first round (the baseline the first round is measured against). */
-  readonly baseline?: boolean;
-  /** The command line the tests run with, when the caller resolved it (else the `test.command` setting). */
-  readonly testCommand?: string;
-}
-
-export interface SessionPorts {
-  readonly agent: Agent;
-  readonly tests: TestRunner;
-  readonly workspace: Workspace;
-  readonly reviewer: Reviewer;
-  readonly history: SessionHistory;
-  readonly journal: Journal;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly emit: EventSink;
-}
-
-export interface Proposal {
-  readonly round: number;
-  readonly summary: string;
-  readonly changes: readonly FileChange[];
-  readonly diffs: readonly FileDiff[];
-  readonly protectedPaths: readonly string[];
-  /** Per protected path, why (a pattern, a test file a report named, the test script…). */
-  readonly protectedReasons?: Readonly<Record<string, string>>;
-  readonly problems: readonly EditProblem[];
-  /** The agent proposed exactly what it proposed in an earlier round. */
-  readonly repeated: boolean;
-  /** The reply held no edit at all (a question, giving up): its text is the round's outcome. */
-  readonly noEdits?: boolean;
-}
-
-export interface TestedRound {
-  readonly round: number;
-  readonly report: TestReport;
-  readonly feedback: string;
-  readonly green: boolean;
-  /** Set when no further round may start: which limit, or stuck. */
-  readonly stopReason?: string;
-  readonly stuck: boolean;
-  /** Set when the suite is smaller than the pinned one: then not green. */
-  readonly shrank?: SuiteShrinkage;
-}
-
-/** What follows a gate: another round, or the end with an outcome. */
-export type Next = { readonly end: false } | { readonly end: true; readonly outcome: Outcome; readonly reason: string };
-const next: Next = { end: false };
-const end = (outcome: Outcome, reason: string): Next => ({ end: true, outcome, reason });
+export type { Next, Proposal, SessionPorts, SessionTask, TestedRound } from './steps';
 
 const decoder = new TextDecoder();
 
@@ -146,37 +95,13 @@ export class SessionRun {
 
   private async runTests(round: number, signal: AbortSignal): Promise<{ report: TestReport; result: TestResultRecord; feedback: string; shrank?: SuiteShrinkage }> {
     const previous = this.latest()?.report;
-    const failingFirst = previous ? failingTests(previous) : [];
-    this.ports.emit({ type: 'testsStarted', round, scope: failingFirst.length > 0 ? 'failingFirst' : 'full' });
-    const onOutput = (chunk: string) => this.ports.emit({ type: 'testOutput', round, chunk });
-    let report = await this.ports.tests.run(failingFirst.length > 0 ? { failingFirst } : {}, signal, onOutput);
-    // Only the whole suite can say green: when the selected tests pass, run everything.
-    if (report.scope === 'selected' && failingTests(report).length === 0 && report.problems.length === 0) report = await this.ports.tests.run({}, signal, onOutput);
-    this.failingSources = sourcesNeeded(report);
-    const sources: Record<string, string> = {};
-    for (const path of this.failingSources) {
-      const bytes = await this.ports.workspace.read(path).catch(() => undefined);
-      if (bytes !== undefined) sources[path] = decoder.decode(bytes);
-    }
-    const feedback = buildFeedback({ report, previous, sources, maxTokens: this.settings['feedback.maxTokens'] });
+    const { report, feedback, failingSources } = await runRoundTests(this.ports, round, previous, this.settings['feedback.maxTokens'], signal);
+    this.failingSources = failingSources;
     // Fewer tests than the pinned suite is never green, and the agent is told.
     const shrank = this.suite.observe(report, round);
     this.record.inventory = this.suite.inventory;
     if (shrank) this.ports.emit({ type: 'warning', message: `The test suite shrank: ${shrank.summary}.` });
-    const result: TestResultRecord = {
-      summary: summarize(report),
-      scope: report.scope,
-      green: isGreen(report) && shrank === undefined,
-      failing: failingTests(report).map((test) => test.id),
-      problems: report.problems.map((problem) => `${problem.kind}: ${problem.message}`),
-      exitCode: report.run.exitCode,
-      durationMs: report.run.durationMs,
-      // The baseline has nothing to be measured against.
-      newlyFailing: previous ? feedback.delta.newlyFailing.length : 0,
-      fixed: previous ? feedback.delta.fixed.length : 0,
-      summaryLine: feedback.summaryLine,
-      ...(shrank ? { suiteShrank: { missing: shrank.missing.map((test) => test.id), newlySkipped: shrank.newlySkipped.map((test) => test.id), summary: shrank.summary } } : {}),
-    };
+    const result = testResultRecord(report, previous, feedback, shrank);
     this.ports.emit({ type: 'testsFinished', round, summary: result.summary, scope: report.scope, newlyFailing: result.newlyFailing, fixed: result.fixed });
     return { report, result, feedback: shrank ? `${feedback.text}\n\n${shrinkageFeedback(shrank)}` : feedback.text, ...(shrank ? { shrank } : {}) };
   }
@@ -359,30 +284,13 @@ export class SessionRun {
     return 'applied';
   }
 
-  /** Journaled write; on a base-hash conflict the changes are re-matched on the files as they are now, once, or not written. */
+  /** Journaled write (./roundWrite.ts); when it cannot be written, the agent and the person are told why. */
   private async write(round: number, changes: readonly FileChange[]): Promise<readonly FileChange[] | undefined> {
-    const read = (path: string) => this.ports.workspace.read(path);
-    const first = await applyJournaled(this.sessionId, round, await imagesOf(changes, read), this.ports, this.ports.clock.now());
-    if (first.ok) return changes;
-    const rebased: FileChange[] = [];
-    for (const change of changes) {
-      if (!first.conflicts.includes(change.path)) rebased.push(change);
-      else {
-        const again = rebaseChange(change, await read(change.path));
-        if (again) rebased.push(again);
-      }
-    }
-    if (rebased.length === changes.length) {
-      const second = await applyJournaled(this.sessionId, round, await imagesOf(rebased, read), this.ports, this.ports.clock.now());
-      if (second.ok) {
-        this.ports.log.info('loop', `round ${round}: ${first.conflicts.join(', ')} changed during review; the approved hunks were re-matched and applied`);
-        return rebased;
-      }
-    }
-    const message = `${first.conflicts.join(', ')} changed while round ${round} was under review and the approved changes no longer fit; nothing was written, your edits are kept.`;
-    this.ports.emit({ type: 'warning', message });
-    this.current().note = message;
-    this.editProblems = first.conflicts.map((file) => ({ file, reason: 'The file was changed by the person meanwhile; your edit no longer matches. Propose it again against the current content.' }));
+    const outcome = await writeRound(this.sessionId, round, changes, this.ports);
+    if (outcome.written) return outcome.written;
+    this.ports.emit({ type: 'warning', message: outcome.message });
+    this.current().note = outcome.message;
+    this.editProblems = outcome.conflicts.map((file) => ({ file, reason: 'The file was changed by the person meanwhile; your edit no longer matches. Propose it again against the current content.' }));
     return undefined;
   }
 
