@@ -19,6 +19,7 @@ import { createFileJournal, createFileSessionHistory } from '../node/sessionStor
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
+import { startLearning } from './lessons';
 
 // `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read
 // answers from stdin (y, n + reason, q); progress goes to stderr; stdout gets the
@@ -41,6 +42,7 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --report FILE          also write the Markdown report to FILE
   --json                 print the session record as JSON instead of the Markdown report
   --verbose              echo the test output
+  --learn yes|no|ask     keep lessons from your reasons and edits for later sessions (default ask; no terminal: no)
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
 h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
@@ -219,6 +221,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         report: { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        learn: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -274,6 +277,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   await writeFile(join(storeFolder, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
+  const learning = await startLearning(root, options.learn, say);
   const answers = lineReader();
   const ask = (question: string) => answers.ask(question, say);
   const reviewer = terminalReviewer(ask, say);
@@ -313,11 +317,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     let result;
     try {
-      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'] }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], lessons: learning.lessons }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
     } finally {
       process.off('SIGINT', onSignal);
     }
     const record = await history.load(result.sessionId);
+    await learning.finish(record, ask);
     const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;
     if (options.report) await writeFile(resolve(io.cwd, options.report), report);
     io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);

@@ -79,6 +79,8 @@ export const sessionRecordSchema = z.object({
   /** Every setting the session started with (`refineLoop.*` without the prefix). */
   settings: z.record(z.string(), z.unknown()).optional(),
   baseline: testResultRecordSchema.optional(),
+  /** The person's kept lessons that were in at least one prompt of the session, in file order. */
+  lessons: z.array(z.string()).optional(),
   rounds: z.array(roundRecordSchema),
   outcome: z.enum(outcomes).optional(),
   reason: z.string().optional(),
