@@ -17,6 +17,9 @@ import { SessionController } from './sessionController';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
 import { TrustGate } from './trust';
+import { LessonCommands, withLessons } from './lessons';
+import { register as registerLmTool } from './chat/lmTool';
+import { register as registerParticipant } from './chat/participant';
 
 /** What the integration tests reach (only outside production mode). */
 export interface TestingApi {
@@ -33,6 +36,8 @@ export interface TestingApi {
   journal(): Journal;
   /** The start-up journal recovery, with the question answered by the test. */
   recoverJournals(ask: RecoveryQuestion): Promise<number>;
+  /** The `@refine` chat participant's handler (callable where the editor has no chat). */
+  readonly chatHandler: vscode.ChatRequestHandler;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -63,9 +68,15 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const realLoop: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
-  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: () => loopOverride ?? realLoop });
+  // The real loop carries the workspace's lessons and offers new ones at the end of a session.
+  const lessonsLoop = withLessons(realLoop, { log, history: getHistory });
+  const loop = () => loopOverride ?? lessonsLoop;
+  const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
   // Disposed in reverse: commands before the views and the controller they use.
-  context.subscriptions.push(diffs, panel, controller, sessions, commands);
+  context.subscriptions.push(diffs, panel, controller, sessions, commands, new LessonCommands(log));
+  const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop };
+  registerLmTool(context, chatDeps);
+  const chatHandler = registerParticipant(context, { ...chatDeps, model: controller.model, currentSessionId: () => controller.currentSessionId });
   void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
@@ -85,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       history: getHistory,
       journal: getJournal,
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted, ask),
+      chatHandler,
     },
   };
 }

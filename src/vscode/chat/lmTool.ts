@@ -1,0 +1,92 @@
+import * as vscode from 'vscode';
+import type { Agent, SessionHistory } from '../../domain/ports';
+import type { LoopApi, SessionResult } from '../loopApi';
+import type { Log } from '../log';
+import type { StartArguments } from '../start';
+
+// A language-model tool: an agent in VS Code's chat hands a task and a test command to a
+// Refine Loop session, gated and tested as any other. The person confirms before it
+// starts (prepareInvocation's confirmation); the gates stay in the review panel and the
+// diff editor; the result is the session's outcome and its Markdown report.
+
+export const RUN_SESSION_TOOL = 'refineLoop_runSession';
+
+export interface RunSessionInput {
+  readonly task: string;
+  readonly testCommand?: string;
+}
+
+export interface ChatDeps {
+  readonly log: Log;
+  readonly isTrusted: () => boolean;
+  /** SessionCommands.start: the one start path. */
+  readonly start: (args: StartArguments, direct: { readonly testCommand?: string; readonly agent?: Agent }) => Promise<SessionResult | undefined>;
+  readonly history: () => SessionHistory;
+  readonly loop: () => LoopApi | undefined;
+}
+
+export function restrictedReason(): string {
+  return vscode.l10n.t('Refine Loop runs test and agent commands, which it never does in Restricted Mode. Trust this workspace (Manage Workspace Trust) to run a session.');
+}
+
+/** The outcome line and the report, as the tool returns them and the participant ends with. */
+export async function outcomeText(result: SessionResult | undefined, deps: Pick<ChatDeps, 'history' | 'loop'>): Promise<{ line: string; report?: string }> {
+  if (!result) return { line: vscode.l10n.t('The session did not start or ended with an error; the Refine Loop log says why.') };
+  const line = vscode.l10n.t('Outcome: {0} after {1} round(s): {2}', result.outcome, result.rounds, result.reason);
+  const record = await deps.history().load(result.sessionId);
+  const loop = deps.loop();
+  return record && loop ? { line, report: loop.exportReport(record) } : { line };
+}
+
+function inputOf(value: unknown): RunSessionInput {
+  const input = (value ?? {}) as Partial<RunSessionInput>;
+  if (typeof input.task !== 'string' || !input.task.trim()) throw new Error(vscode.l10n.t('The tool needs a task: say what the session should do.'));
+  if (input.testCommand !== undefined && typeof input.testCommand !== 'string') throw new Error(vscode.l10n.t('testCommand must be a command line.'));
+  return { task: input.task.trim(), ...(input.testCommand?.trim() ? { testCommand: input.testCommand.trim() } : {}) };
+}
+
+export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<RunSessionInput> {
+  return {
+    prepareInvocation(options) {
+      if (!deps.isTrusted()) return { invocationMessage: restrictedReason() };
+      const input = inputOf(options.input);
+      const message = new vscode.MarkdownString();
+      message.appendText(vscode.l10n.t('Task: {0}', input.task));
+      message.appendMarkdown('\n\n');
+      message.appendText(
+        input.testCommand
+          ? vscode.l10n.t('Test command (runs in the workspace after every approved round): {0}', input.testCommand)
+          : vscode.l10n.t('Test command: the one configured for this workspace (asked if not yet confirmed).'),
+      );
+      message.appendMarkdown('\n\n');
+      message.appendText(vscode.l10n.t('You review every round in the Refine Loop panel before it is applied.'));
+      return {
+        invocationMessage: vscode.l10n.t('Running a Refine Loop session'),
+        confirmationMessages: { title: vscode.l10n.t('Start a Refine Loop session?'), message },
+      };
+    },
+    async invoke(options, token) {
+      if (!deps.isTrusted()) return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(vscode.l10n.t('Refused: {0}', restrictedReason()))]);
+      const input = inputOf(options.input);
+      const stop = token.onCancellationRequested(() => void vscode.commands.executeCommand('refineLoop.stop', 'keep'));
+      try {
+        deps.log.info('lm-tool', `starting a session for a chat agent: ${JSON.stringify(input.task)}`);
+        // The person confirmed this test command in the tool's confirmation: no second question.
+        const result = await deps.start({ task: input.task, scope: 'none' }, input.testCommand ? { testCommand: input.testCommand } : {});
+        const { line, report } = await outcomeText(result, deps);
+        return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(report ? `${line}\n\n${report}` : line)]);
+      } finally {
+        stop.dispose();
+      }
+    },
+  };
+}
+
+/** Registers the tool where the editor has the Language Model API; elsewhere nothing happens. */
+export function register(context: vscode.ExtensionContext, deps: ChatDeps): void {
+  if (typeof vscode.lm?.registerTool !== 'function') {
+    deps.log.info('lm-tool', 'this editor has no language-model tools API; the tool is not registered');
+    return;
+  }
+  context.subscriptions.push(vscode.lm.registerTool(RUN_SESSION_TOOL, createRunSessionTool(deps)));
+}
