@@ -14,6 +14,8 @@ export const RUN_SESSION_TOOL = 'refineLoop_runSession';
 export interface RunSessionInput {
   readonly task: string;
   readonly testCommand?: string;
+  /** Workspace-relative paths the agent gets with the task. */
+  readonly files?: readonly string[];
 }
 
 export interface ChatDeps {
@@ -42,7 +44,12 @@ function inputOf(value: unknown): RunSessionInput {
   const input = (value ?? {}) as Partial<RunSessionInput>;
   if (typeof input.task !== 'string' || !input.task.trim()) throw new Error(vscode.l10n.t('The tool needs a task: say what the session should do.'));
   if (input.testCommand !== undefined && typeof input.testCommand !== 'string') throw new Error(vscode.l10n.t('testCommand must be a command line.'));
-  return { task: input.task.trim(), ...(input.testCommand?.trim() ? { testCommand: input.testCommand.trim() } : {}) };
+  if (input.files !== undefined && (!Array.isArray(input.files) || !input.files.every((file) => typeof file === 'string'))) throw new Error(vscode.l10n.t('files must be a list of workspace-relative paths.'));
+  return {
+    task: input.task.trim(),
+    ...(input.testCommand?.trim() ? { testCommand: input.testCommand.trim() } : {}),
+    ...(input.files && input.files.length > 0 ? { files: input.files } : {}),
+  };
 }
 
 export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<RunSessionInput> {
@@ -50,16 +57,15 @@ export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<R
     prepareInvocation(options) {
       if (!deps.isTrusted()) return { invocationMessage: restrictedReason() };
       const input = inputOf(options.input);
-      const message = new vscode.MarkdownString();
-      message.appendText(vscode.l10n.t('Task: {0}', input.task));
-      message.appendMarkdown('\n\n');
-      message.appendText(
+      // Plain text: VS Code shows it in a modal dialog outside a chat, and the model wrote the task.
+      const message = [
+        vscode.l10n.t('Task: {0}', input.task),
         input.testCommand
           ? vscode.l10n.t('Test command (runs in the workspace after every approved round): {0}', input.testCommand)
           : vscode.l10n.t('Test command: the one configured for this workspace (asked if not yet confirmed).'),
-      );
-      message.appendMarkdown('\n\n');
-      message.appendText(vscode.l10n.t('You review every round in the Refine Loop panel before it is applied.'));
+        ...(input.files ? [vscode.l10n.t('Files given to the agent: {0}', input.files.join(', '))] : []),
+        vscode.l10n.t('You review every round in the Refine Loop panel before it is applied.'),
+      ].join('\n\n');
       return {
         invocationMessage: vscode.l10n.t('Running a Refine Loop session'),
         confirmationMessages: { title: vscode.l10n.t('Start a Refine Loop session?'), message },
@@ -72,7 +78,7 @@ export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<R
       try {
         deps.log.info('lm-tool', `starting a session for a chat agent: ${JSON.stringify(input.task)}`);
         // The person confirmed this test command in the tool's confirmation: no second question.
-        const result = await deps.start({ task: input.task, scope: 'none' }, input.testCommand ? { testCommand: input.testCommand } : {});
+        const result = await deps.start({ task: input.task, scope: input.files ?? 'none' }, input.testCommand ? { testCommand: input.testCommand } : {});
         const { line, report } = await outcomeText(result, deps);
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(report ? `${line}\n\n${report}` : line)]);
       } finally {
