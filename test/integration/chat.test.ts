@@ -165,6 +165,44 @@ describe('In the editor: the language-model tool and the @refine participant', (
     source.dispose();
   });
 
+  it('the prompt carries the kept lessons; nothing is kept without a yes; the commands list and remove lessons', async function () {
+    this.timeout(120_000);
+    const api = await testingApi();
+    const lessonsUri = workspaceUri('.refine-loop', 'lessons.md');
+    await vscode.workspace.fs.writeFile(lessonsUri, encode('# Team lessons\n\n- Prefer early returns <!-- by hand -->\n'));
+    try {
+      const model = new ScriptedChatModel();
+      const { stream } = recordingStream();
+      const request = { prompt: 'make add add', model } as unknown as vscode.ChatRequest;
+      const handled = Promise.resolve(api.chatHandler(request, { history: [] } as unknown as vscode.ChatContext, stream, new vscode.CancellationTokenSource().token));
+      const gate = await waitFor('the review of round 1', () => (api.controller.pending?.kind === 'review' ? api.controller.pending : undefined), 60_000);
+      await vscode.commands.executeCommand('refineLoop.rejectWithReason', 'Keep the signature of add as it is');
+      // The scripted model proposes the same again: the loop ends the session as stuck.
+      const result = (await handled) as vscode.ChatResult;
+      assert.equal((result.metadata as { outcome?: string }).outcome, 'stuck');
+      assert.match(model.prompts[0]!, /## Standing instructions from the reviewer\n\n[^\n]+\n\n- Prefer early returns/);
+      assert.deepEqual((await api.history().load(gate.view.sessionId))?.lessons, ['Prefer early returns']);
+
+      // The offer at the end is a quick pick (its lessons come from this record: see the unit
+      // tests of proposeLessons); this headless host cannot focus it to pick, so it is closed.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      const lessonsText = async () => decode(await vscode.workspace.fs.readFile(lessonsUri));
+      assert.equal(await lessonsText(), '# Team lessons\n\n- Prefer early returns <!-- by hand -->\n', 'nothing is kept without a yes');
+      // List shows them in a quick pick and returns them once it closes.
+      const listing = Promise.resolve(vscode.commands.executeCommand('refineLoop.lessons.list'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      const listed = (await listing) as { text: string }[] | undefined;
+      assert.deepEqual(listed?.map((lesson) => lesson.text), ['Prefer early returns']);
+      const removed = (await vscode.commands.executeCommand('refineLoop.lessons.remove', 1)) as { text: string } | undefined;
+      assert.equal(removed?.text, 'Prefer early returns');
+      assert.equal(await lessonsText(), '# Team lessons\n\n');
+    } finally {
+      await vscode.workspace.fs.delete(workspaceUri('.refine-loop'), { recursive: true }).then(undefined, () => undefined);
+    }
+  });
+
   it('the participant in Restricted Mode says why and starts nothing', async () => {
     const api = await testingApi();
     api.trust.setOverride(false);
