@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const commands = new SessionCommands({ log, controller, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
   // Disposed in reverse: commands before the views and the controller they use.
   context.subscriptions.push(diffs, panel, controller, sessions, commands, new LessonCommands(log));
-  const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop };
+  const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop, confirmed };
   registerLmTool(context, chatDeps);
   const chatHandler = registerParticipant(context, { ...chatDeps, model: controller.model, currentSessionId: () => controller.currentSessionId });
   void offerJournalRecovery(getJournal(), controller, log, () => trust.isTrusted);

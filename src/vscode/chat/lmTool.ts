@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Agent, SessionHistory } from '../../domain/ports';
 import type { LoopApi, SessionResult } from '../loopApi';
 import type { Log } from '../log';
-import type { StartArguments } from '../start';
+import type { ConfirmedTestCommands, StartArguments } from '../start';
 
 // A language-model tool: an agent in VS Code's chat hands a task and a test command to a
 // Refine Loop session, gated and tested as any other. The person confirms before it
@@ -25,6 +25,8 @@ export interface ChatDeps {
   readonly start: (args: StartArguments, direct: { readonly testCommand?: string; readonly agent?: Agent }) => Promise<SessionResult | undefined>;
   readonly history: () => SessionHistory;
   readonly loop: () => LoopApi | undefined;
+  /** The test commands the person confirmed in this workspace. */
+  readonly confirmed: Pick<ConfirmedTestCommands, 'has' | 'add'>;
 }
 
 export function restrictedReason(): string {
@@ -52,6 +54,25 @@ function inputOf(value: unknown): RunSessionInput {
   };
 }
 
+/**
+ * A test command a model chose runs only once the person has confirmed it in this
+ * workspace: the tool's own confirmation may be set to "always allow", this one is not.
+ */
+async function confirmTestCommand(command: string, deps: Pick<ChatDeps, 'confirmed' | 'log'>): Promise<string | undefined> {
+  if (deps.confirmed.has(command)) return command;
+  const value = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Refine Loop: confirm the test command'),
+    prompt: vscode.l10n.t('A chat agent asks Refine Loop to run this after every approved round. Press Enter to confirm, Escape to refuse.'),
+    value: command,
+    ignoreFocusOut: true,
+    validateInput: (text) => (text.trim() ? undefined : vscode.l10n.t('Give the command line that runs the tests, for example npm test.')),
+  });
+  if (value === undefined) return undefined;
+  await deps.confirmed.add(value.trim());
+  deps.log.info('lm-tool', `test command confirmed: ${value.trim()}`);
+  return value.trim();
+}
+
 export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<RunSessionInput> {
   return {
     prepareInvocation(options) {
@@ -74,11 +95,12 @@ export function createRunSessionTool(deps: ChatDeps): vscode.LanguageModelTool<R
     async invoke(options, token) {
       if (!deps.isTrusted()) return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(vscode.l10n.t('Refused: {0}', restrictedReason()))]);
       const input = inputOf(options.input);
+      const testCommand = input.testCommand ? await confirmTestCommand(input.testCommand, deps) : undefined;
+      if (input.testCommand && !testCommand) return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(vscode.l10n.t('Refused: the person did not confirm the test command.'))]);
       const stop = token.onCancellationRequested(() => void vscode.commands.executeCommand('refineLoop.stop', 'keep'));
       try {
         deps.log.info('lm-tool', `starting a session for a chat agent: ${JSON.stringify(input.task)}`);
-        // The person confirmed this test command in the tool's confirmation: no second question.
-        const result = await deps.start({ task: input.task, scope: input.files ?? 'none' }, input.testCommand ? { testCommand: input.testCommand } : {});
+        const result = await deps.start({ task: input.task, scope: input.files ?? 'none' }, testCommand ? { testCommand } : {});
         const { line, report } = await outcomeText(result, deps);
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(report ? `${line}\n\n${report}` : line)]);
       } finally {
