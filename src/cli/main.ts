@@ -20,6 +20,7 @@ const subcommands: Record<string, { summary: string; load: () => Promise<Subcomm
   report: { summary: 'print a session as a Markdown report', load: async () => (await import('./sessions.js')).report },
   restore: { summary: "undo a session's round and every later one", load: async () => (await import('./sessions.js')).restore },
   feedback: { summary: 'run the tests and print the feedback an agent would get', load: async () => (await import('./feedback.js')).feedback },
+  lessons: { summary: 'list or remove the lessons kept from your reviews (.refine-loop/lessons.md)', load: async () => (await import('./lessons.js')).lessons },
   apply: { summary: "apply an agent's reply (edit blocks or a diff) to the files, all or nothing", load: async () => (await import('./apply.js')).apply },
 };
 

@@ -19,6 +19,7 @@ import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
 import { lineReader, terminalReviewer } from './terminalReviewer';
+import { startLearning } from './lessons';
 
 // `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read
 // answers from stdin (y, n + reason, q); progress goes to stderr; stdout gets the
@@ -43,6 +44,7 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --verbose              echo the test output
   --sandbox auto|bwrap|none  contain a worktree agent with bubblewrap (default auto: where it runs)
   --secret-env NAME      another environment variable (or NAME_* pattern) kept from the agent and the tests (repeatable)
+  --learn yes|no|ask     keep lessons from your reasons and edits for later sessions (default ask; no terminal: no)
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
 h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
@@ -126,6 +128,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         verbose: { type: 'boolean' },
         'secret-env': { type: 'string', multiple: true },
         sandbox: { type: 'string' },
+        learn: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -183,6 +186,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   await writeFile(join(storeFolder, '.gitignore'), '*\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
+  const learning = await startLearning(root, options.learn, say);
   const answers = lineReader();
   const ask = (question: string) => answers.ask(question, say);
   const reviewer = terminalReviewer(ask, say);
@@ -237,11 +241,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     };
     let result;
     try {
-      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], testCommand: command }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], testCommand: command, lessons: learning.lessons }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
     } finally {
       for (const signal of stopSignals) process.off(signal, onSignal);
     }
     const record = await history.load(result.sessionId);
+    await learning.finish(record, ask);
     const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;
     if (options.report) await writeFile(resolve(io.cwd, options.report), report);
     io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);

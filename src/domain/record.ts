@@ -93,6 +93,8 @@ export const sessionRecordSchema = z.object({
   baseline: testResultRecordSchema.optional(),
   /** The test inventory the session holds later full runs to. */
   inventory: testInventorySchema.optional(),
+  /** The person's kept lessons that were in at least one prompt of the session, in file order. */
+  lessons: z.array(z.string()).optional(),
   rounds: z.array(roundRecordSchema),
   outcome: z.enum(outcomes).optional(),
   reason: z.string().optional(),

@@ -41,6 +41,8 @@ export interface PromptInput {
   readonly maxToolCalls?: number;
   /** Tokens left of refineLoop.maxTokens for the session; absent: no session limit. */
   readonly sessionTokensLeft?: number;
+  /** The person's kept lessons (.refine-loop/lessons.md), oldest first as in the file. */
+  readonly lessons?: readonly string[];
 }
 
 /** The request for one model call, with what the budget left out and what it used. */
@@ -49,6 +51,8 @@ export type BuiltPrompt = AgentRequest & {
   readonly droppedFiles: string[];
   /** Estimated tokens of system text and messages together. */
   readonly usedTokens: number;
+  /** The lessons this prompt carries (the newest that fit their share of the budget), in file order. */
+  readonly lessons: string[];
 };
 
 import { estimateTokens } from '../domain/tokens';
@@ -191,9 +195,35 @@ function byNearness(files: readonly ScopeFile[]): ScopeFile[] {
     .map(({ file }) => file);
 }
 
-function compose(input: PromptInput, files: readonly ScopeFile[], dropped: readonly string[], previousDiff: string | undefined): string {
+/** Lessons take at most this share of the prompt budget, so they never push out the files of the task. */
+export const LESSONS_BUDGET_SHARE = 0.125;
+
+function lessonsSection(lessons: readonly string[]): string {
+  return [
+    '## Standing instructions from the reviewer',
+    '',
+    'The person who reviews your work gave these instructions in earlier sessions. Follow them unless the task says otherwise:',
+    '',
+    ...lessons.map((lesson) => `- ${defuse(lesson.replace(/\s+/g, ' ').trim())}`),
+  ].join('\n');
+}
+
+/** The newest lessons that fit their share of the budget, kept in file order (oldest first). */
+export function lessonsWithinBudget(lessons: readonly string[], budgetTokens: number): string[] {
+  const allowance = Math.floor(budgetTokens * LESSONS_BUDGET_SHARE);
+  const kept: string[] = [];
+  for (let index = lessons.length - 1; index >= 0; index--) {
+    const candidate = [lessons[index]!, ...kept];
+    if (estimateTokens(lessonsSection(candidate)) > allowance) break;
+    kept.unshift(lessons[index]!);
+  }
+  return kept;
+}
+
+function compose(input: PromptInput, files: readonly ScopeFile[], dropped: readonly string[], previousDiff: string | undefined, lessons: readonly string[] = []): string {
   const sections: string[] = [];
   sections.push(`# Round ${input.round}\n\n## Task\n\n${input.task.trim()}`);
+  if (lessons.length > 0) sections.push(lessonsSection(lessons));
   if (files.length > 0) sections.push(`## Files\n\n${files.map(fileSection).join('\n\n')}`);
   if (dropped.length > 0) {
     sections.push(`## Files left out for space\n\nThese files are in scope but their content did not fit in this prompt; edit them only where you are sure of their exact lines:\n${dropped.map((path) => `- ${path}`).join('\n')}`);
@@ -234,8 +264,9 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   const ordered = byNearness(uniqueByPath(input.files));
   let previousDiff = input.previousDiff;
+  const lessons = lessonsWithinBudget(input.lessons ?? [], input.budgetTokens);
   const draft = (keptCount: number): string =>
-    compose(input, ordered.slice(0, keptCount), ordered.slice(keptCount).reverse().map((file) => file.path), previousDiff);
+    compose(input, ordered.slice(0, keptCount), ordered.slice(keptCount).reverse().map((file) => file.path), previousDiff, lessons);
 
   // A cheap pass first (subtract each dropped file's section, no re-measure of the
   // whole), then exact measures: put back the nearest dropped files that still fit.
@@ -265,5 +296,6 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     ...(tools ? { tools, toolBudget: toolBudgetOf(input, usedTokens) } : {}),
     droppedFiles: dropped,
     usedTokens,
+    lessons,
   };
 }

@@ -73,6 +73,11 @@ export function exportReport(session: SessionRecord): string {
     session.task.trim(),
     '',
   ];
+  if (session.lessons && session.lessons.length > 0) {
+    out.push('## Lessons in the prompt', '', "The person's standing instructions (.refine-loop/lessons.md) the agent was given:", '');
+    for (const lesson of session.lessons) out.push(`- ${lesson.replace(/\s+/g, ' ')}`);
+    out.push('');
+  }
   if (session.baseline) out.push(`Baseline tests: ${tests(session.baseline)}`, '');
   for (const record of session.rounds) out.push(round(record), '');
   out.push('## Outcome', '', `**${session.outcome ?? 'unfinished'}** after ${session.rounds.length} round${session.rounds.length === 1 ? '' : 's'}${session.reason ? `: ${session.reason}` : ''}`, '');

@@ -149,7 +149,12 @@ export class SessionRun {
       offerTools: this.ports.agent.acceptsTools === true,
       maxToolCalls: this.settings['agent.maxToolCalls'],
       ...(this.settings.maxTokens > 0 ? { sessionTokensLeft: this.settings.maxTokens - this.tokens } : {}),
+      ...(this.task.lessons && this.task.lessons.length > 0 ? { lessons: this.task.lessons } : {}),
     });
+    if (request.lessons.length > 0) {
+      const used = new Set([...(this.record.lessons ?? []), ...request.lessons]);
+      this.record.lessons = (this.task.lessons ?? []).filter((lesson) => used.has(lesson));
+    }
     const startedAt = this.ports.clock.now();
     const reply = await this.ports.agent
       .propose(request, signal, (progress) => this.ports.emit({ type: 'agentProgress', round, ...(progress.kind === 'text' ? { characters: progress.characters } : { message: progress.message }) }))

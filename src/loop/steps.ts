@@ -12,6 +12,8 @@ export interface SessionTask {
   readonly sessionId?: string;
   /** Run the tests once before the first round (the baseline the first round is measured against). */
   readonly baseline?: boolean;
+  /** The person's kept lessons (.refine-loop/lessons.md), oldest first; every prompt carries those that fit. */
+  readonly lessons?: readonly string[];
   /** The command line the tests run with, when the caller resolved it (else the `test.command` setting). */
   readonly testCommand?: string;
 }

@@ -18,6 +18,9 @@ import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
 import { setTranslator } from './translate';
 import { TrustGate } from './trust';
+import { LessonCommands, withLessons } from './lessons';
+import { register as registerLmTool } from './chat/lmTool';
+import { register as registerParticipant } from './chat/participant';
 
 /** What the integration tests reach (only outside production mode). */
 export interface TestingApi {
@@ -37,6 +40,8 @@ export interface TestingApi {
   recoverJournals(ask: RecoveryQuestion): Promise<number>;
   /** Where the history and the journal live (the extension's storage, outside the workspace). */
   storeFolder(): string;
+  /** The `@refine` chat participant's handler (callable where the editor has no chat). */
+  readonly chatHandler: vscode.ChatRequestHandler;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -73,8 +78,14 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const confirmed = new ConfirmedTestCommands(context.workspaceState);
   const keys = new ApiKeys(context.secrets);
   useConfirmationStore(context.workspaceState);
-  const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop: async () => loopOverride ?? (await loadSessionRuntime()) });
-  context.subscriptions.push(sessions, commands);
+  // The real loop (loaded on first use) carries the workspace's lessons and offers new ones at the end of a session.
+  let lessonsLoop: LoopApi | undefined;
+  const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory }));
+  const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
+  context.subscriptions.push(sessions, commands, new LessonCommands(log));
+  const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop, confirmed };
+  registerLmTool(context, chatDeps);
+  const chatHandler = registerParticipant(context, { ...chatDeps, model: controller.model, currentSessionId: () => controller.currentSessionId });
   void offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted);
   log.info('extension', `activated (extension host ${process.version}, VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'})`);
 
@@ -96,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       journal: getJournal,
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
       storeFolder,
+      chatHandler,
     },
   };
 }

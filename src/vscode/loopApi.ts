@@ -2,6 +2,7 @@
 // wiring in extension.ts fills in. The session types are the loop's own (type-only
 // imports), so the two cannot drift apart; the editor's own parts still build and test
 // without the loop's code.
+import type * as vscode from 'vscode';
 import type { SessionPorts, SessionResult, SessionTask } from '../loop/loop';
 import type { Agent, Logger, TestRunner } from '../domain/ports';
 import type { SessionRecord } from '../domain/record';
@@ -22,6 +23,8 @@ export interface LoopApi {
   detectTestCommand(root: string): Promise<TestCommandGuess | undefined>;
   /** An agent of the settings' provider (API keys from SecretStorage). */
   createAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent;
+  /** The `vscode-lm` agent over one given chat model (the chat's `request.model`), with the read tools where a folder is open. */
+  createChatAgent(model: vscode.LanguageModelChat, settings: Settings, root: string | undefined, log: Logger): Agent;
 }
 
 /** The real loop and providers, from their own bundle, loaded once on first use. */

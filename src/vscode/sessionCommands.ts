@@ -3,10 +3,10 @@ import { restoreCheckpoint } from '../loop/checkpoints';
 import { Disposable } from '../domain/dispose';
 import { CancelledError, UsageError } from '../domain/errors';
 import type { FileChange } from '../domain/model';
-import type { Journal, SessionHistory } from '../domain/ports';
+import type { Agent, Journal, SessionHistory } from '../domain/ports';
 import { registerCommand } from './commands';
 import { readSessionSettings } from './configuration';
-import type { LoopApi } from './loopApi';
+import type { LoopApi, SessionResult } from './loopApi';
 import type { Log } from './log';
 import type { ApiKeys } from './secrets';
 import type { GateDecisions } from './gateDecisions';
@@ -53,7 +53,12 @@ export class SessionCommands extends Disposable {
     this._register(controller.onDidEndSession(() => deps.sessions.refresh({ stored: true })));
   }
 
-  private async start(args: StartArguments = {}): Promise<unknown> {
+  /**
+   * The one start path: the Start command, the language-model tool and the chat participant.
+   * Only in-process callers pass `direct` (a test command the person confirmed in the tool's
+   * confirmation, the chat's model): the command's arguments never skip the confirmation.
+   */
+  async start(args: StartArguments = {}, direct: { readonly testCommand?: string; readonly agent?: Agent } = {}): Promise<SessionResult | undefined> {
     const { controller, log } = this.deps;
     controller.trust.require(vscode.l10n.t('Starting a session'));
     if (controller.isRunning) throw new UsageError(vscode.l10n.t('A session is already running in this window. Stop it first (Refine Loop: Stop).'));
@@ -64,9 +69,8 @@ export class SessionCommands extends Disposable {
     const task = await askTask(args.task);
     const workspace = new VscodeWorkspace(root, log);
     const scope = await pickScope(root, workspace, args.scope);
-    const testCommand = await resolveTestCommand(settings, root, loop, this.deps.confirmed, log);
-    const apiKey = await this.deps.keys.keyFor(settings['agent.provider'], settings['agent.baseUrl']);
-    const agent = loop.createAgent(settings, root.fsPath, apiKey, log);
+    const testCommand = direct.testCommand?.trim() || (await resolveTestCommand(settings, root, loop, this.deps.confirmed, log));
+    const agent = direct.agent ?? loop.createAgent(settings, root.fsPath, await this.deps.keys.keyFor(settings['agent.provider'], settings['agent.baseUrl']), log);
     const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables: settings.secretVariables });
     const result = await controller.start({ task: { task, scope, baseline: true, testCommand }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
     return result;

@@ -6,7 +6,23 @@
 import { exportReport, runSession } from '../loop/loop';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
-import { createEditorAgent } from './lmAgent';
+import { createReadTools } from '../agents/tools/readTools';
+import { createEditorAgent, createLanguageModelAgent, editorReader } from './lmAgent';
 import type { LoopApi } from './loopApi';
 
-export const sessionRuntime: LoopApi = { runSession, exportReport, createTestRunner, detectTestCommand, createAgent: createEditorAgent };
+export const sessionRuntime: LoopApi = {
+  runSession,
+  exportReport,
+  createTestRunner,
+  detectTestCommand,
+  createAgent: createEditorAgent,
+  createChatAgent(model, settings, root, log) {
+    const reader = root ? editorReader(root, settings['context.exclude']) : undefined;
+    return createLanguageModelAgent({
+      log,
+      selectModels: async () => [model],
+      timeoutMs: settings['agent.timeoutSeconds'] * 1000,
+      ...(reader ? { tools: createReadTools({ reader, include: settings['context.include'] }) } : {}),
+    });
+  },
+};

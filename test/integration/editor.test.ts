@@ -265,6 +265,7 @@ function gateScript(view: ProposalView): { loop: LoopApi; decisions: (ReviewDeci
     createTestRunner: () => ({ run: async () => report(0, 1) }),
     detectTestCommand: async () => ({ command: 'node --test', reason: 'package.json' }),
     createAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
+    createChatAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
   };
   return { loop, decisions, done };
 }
