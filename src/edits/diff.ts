@@ -99,7 +99,11 @@ export function diffChange(change: FileChange): FileDiff {
   });
   const body: string[] = [...header];
   if (hunks.length > 0) body.push(`--- ${oldName}`, `+++ ${newName}`);
-  for (const hunk of hunks) body.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, ...hunk.lines);
+  for (const hunk of hunks) {
+    body.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    // One at a time: a spread of a big hunk into push() overflows the stack.
+    for (const line of hunk.lines) body.push(line);
+  }
   return { path: change.path, ...(oldPath === undefined ? {} : { oldPath }), status, additions, deletions, patch: body.join('\n') + '\n', hunks };
 }
 
