@@ -1,4 +1,4 @@
-import { applyEdits, diffChanges, keepHunks, parseReply, parseToolCalls, unifiedPatch } from '../edits';
+import { changesFromReply, diffChanges, keepHunks, unifiedPatch } from '../edits';
 import { buildFeedback, sourcesNeeded } from '../testing/feedback';
 import { applyJournaled, imagesOf, restoreCheckpoint } from './checkpoints';
 import { errorMessage } from '../domain/errors';
@@ -219,18 +219,14 @@ export class SessionRun {
     let changes: FileChange[];
     let problems: EditProblem[];
     if (reply.kind === 'text') {
-      const parsed = reply.toolCalls && reply.toolCalls.length > 0 ? parseToolCalls(reply.toolCalls) : parseReply(reply.text);
-      const applied = await applyEdits(parsed.edits, this.ports.workspace);
-      summary = parsed.prose.trim();
-      // All or nothing across the reply, as `refine-loop apply` does: a block the parser
-      // could not read (cut off, broken markers) holds back the blocks it could.
-      changes = applied.status === 'applied' && parsed.problems.length === 0 ? applied.changes : [];
-      problems = [...parsed.problems, ...applied.problems];
-      if (parsed.problems.length > 0 && applied.status === 'applied')
-        problems.push({ reason: 'Nothing of this reply was applied, the readable blocks included: send the whole reply again with every block complete.' });
-      if (parsed.edits.length === 0 && problems.length === 0) problems.push({ reason: 'The reply contained no edits. Reply with search/replace blocks.' });
-      if (applied.status === 'nothing' && applied.alreadyApplied.length > 0)
-        problems.push({ reason: `These edits are already in the files: ${applied.alreadyApplied.join(', ')}. Look at the test output for what is still wrong.` });
+      // The one reply-to-changes function `refine-loop apply` uses too: all or nothing.
+      const fromReply = await changesFromReply(reply, this.ports.workspace);
+      summary = fromReply.prose;
+      changes = fromReply.changes;
+      problems = [...fromReply.problems];
+      if (fromReply.editCount === 0 && problems.length === 0) problems.push({ reason: 'The reply contained no edits. Reply with search/replace blocks.' });
+      if (fromReply.status === 'nothing' && fromReply.alreadyApplied.length > 0)
+        problems.push({ reason: `These edits are already in the files: ${fromReply.alreadyApplied.join(', ')}. Look at the test output for what is still wrong.` });
     } else {
       summary = reply.summary;
       changes = [...reply.changes];
