@@ -30,9 +30,18 @@ export function applyReplace(ctx: ApplyContext, op: ReplaceOp, state: FileState)
       return;
     case 'ambiguous': {
       const lines = result.candidates.map((candidate) => candidate.line).join(', ');
+      if (result.level === 'exact') {
+        return ctx.fail(
+          op,
+          `Block ${op.block}: SEARCH matches ${result.candidates.length} places in ${state.path} equally well (lines ${lines}); nothing was applied. Add lines around it that make it unique.`,
+          state.path,
+          result.candidates,
+        );
+      }
+      const similar = result.candidates.map((candidate) => `line ${candidate.line}, ${Math.round(candidate.similarity * 100)}% alike`).join('; ');
       return ctx.fail(
         op,
-        `Block ${op.block}: SEARCH matches ${result.candidates.length} places in ${state.path} equally well (lines ${lines}); nothing was applied. Add lines around it that make it unique.`,
+        `Block ${op.block}: SEARCH is not in ${state.path} as written, and ${result.candidates.length} places are like it (${similar}): which one was meant would be a guess, so nothing was applied. Copy SEARCH from the file as it is now, with a line or two more around it.`,
         state.path,
         result.candidates,
       );

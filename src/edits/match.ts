@@ -1,7 +1,7 @@
 import { learnIndentModel, type IndentModel } from './indent';
 import { MatchContext, lineLevels, missing, type LineLevel, type MatchResult } from './matchContext';
 import { tryElision } from './matchElision';
-import { tryFuzzy } from './matchFuzzy';
+import { tolerantRivals, tryFuzzy } from './matchFuzzy';
 import { isBlank, isCommentElision, isElision } from './normalize';
 import { splice } from './splice';
 
@@ -15,6 +15,16 @@ export { FUZZY_THRESHOLD } from './matchFuzzy';
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((line, i) => line === b[i]);
+}
+
+/**
+ * Whether REPLACE has a line of its own (not only SEARCH's lines, fewer, or blank lines
+ * more): only then does finding REPLACE in the file say the edit is in. A SEARCH with a
+ * blank line added above is found inside any copy of itself that has one.
+ */
+function addsLine(search: readonly string[], replace: readonly string[]): boolean {
+  const searchLines = new Set(search.map((line) => line.trim()));
+  return replace.some((line) => line.trim().length >= 4 && !searchLines.has(line.trim()));
 }
 
 /** Enough text that finding it in the file says something. */
@@ -38,8 +48,11 @@ function tryLineLevel(ctx: MatchContext, level: LineLevel): MatchResult | undefi
     });
   }
   if (starts.length === 0) return undefined;
-  if (sameLines(search.map(level.norm), replace.map(level.norm))) return { kind: 'already', level: level.name };
-  if (isSubstantial(replace)) {
+  if (sameLines(search, replace)) return { kind: 'already', level: level.name };
+  // An edit that only re-indents or re-spaces lines looks like no edit under a tolerant
+  // level's normalisation: its copies cannot be told from SEARCH, so none are looked for.
+  const whitespaceOnly = sameLines(search.map(level.norm), replace.map(level.norm));
+  if (isSubstantial(replace) && !whitespaceOnly && addsLine(search, replace)) {
     // An edit whose result is already there must not be applied twice: when every
     // place SEARCH matches lies inside a copy of REPLACE, the edit is already in.
     const copies = ctx.positions(level, replace);
@@ -49,15 +62,27 @@ function tryLineLevel(ctx: MatchContext, level: LineLevel): MatchResult | undefi
   }
   const chosen = ctx.choose(starts);
   if (chosen === undefined) return { kind: 'ambiguous', level: level.name, candidates: starts.map((start) => ctx.candidate(start, search.length, 1)) };
+  if (level.name !== 'exact') {
+    // A tolerant match needs a clear winner: a look-alike elsewhere may be the place meant.
+    const rivals = tolerantRivals(ctx, chosen, chosen + search.length);
+    if (rivals.length > 0) return { kind: 'ambiguous', level: level.name, candidates: [ctx.candidate(chosen, search.length, 1), ...rivals].slice(0, 5) };
+  }
   const placements = search.map((_, j) => ({ start: chosen + j, end: chosen + j + 1, exact: true }));
   const transform = ctx.transformFor(level, chosen, models.get(chosen));
   return splice(ctx, level.name, level.norm, chosen, chosen + search.length, placements, transform);
 }
 
-/** SEARCH is nowhere, but REPLACE is in the file: the edit was applied before. */
+/**
+ * SEARCH is nowhere, but REPLACE is in the file: the edit was applied before. Only when
+ * REPLACE adds a line of its own: a REPLACE that only removes lines is a piece of SEARCH,
+ * found wherever that piece is (another docstring's end), applied or not.
+ */
 function replacementPresent(ctx: MatchContext): boolean {
   if (!isSubstantial(ctx.replace)) return false;
+  if (!addsLine(ctx.search, ctx.replace)) return false;
   for (const level of lineLevels) {
+    // A whitespace-only edit's REPLACE is its SEARCH at the levels that ignore that whitespace.
+    if (sameLines(ctx.search.map(level.norm), ctx.replace.map(level.norm))) continue;
     if (ctx.positions(level, ctx.replace).length > 0) return true;
   }
   return false;
@@ -78,13 +103,46 @@ function run(ctx: MatchContext): MatchResult {
     const result = tryLineLevel(ctx, level);
     if (result) return result;
   }
+  const unpadded = withoutPadding(ctx);
+  if (unpadded) {
+    for (const level of lineLevels) {
+      const result = tryLineLevel(unpadded, level);
+      if (result) return result;
+    }
+  }
   if (replacementPresent(ctx)) return { kind: 'already', level: 'exact' };
   if (searchElides) {
     const result = tryElision(ctx);
     if (result) return result;
   }
   if (!ctx.fuzzy) return missing('SEARCH does not match the file: not exactly, nor ignoring whitespace, indentation or typographic quotes.');
-  return tryFuzzy(ctx);
+  return tryFuzzy(unpadded ?? ctx);
+}
+
+const leadingBlanks = (lines: readonly string[]) => {
+  let count = 0;
+  while (count < lines.length && isBlank(lines[count]!)) count++;
+  return count;
+};
+
+/**
+ * SEARCH and REPLACE without the blank lines an agent put around both (padding the file
+ * may not have there): only when REPLACE has at least as many at each end, so that
+ * dropping them drops no blank line the edit adds or removes.
+ */
+function withoutPadding(ctx: MatchContext): MatchContext | undefined {
+  const { search, replace } = ctx;
+  const lead = leadingBlanks(search);
+  const trail = leadingBlanks([...search].reverse());
+  if (lead + trail === 0 || lead + trail >= search.length) return undefined;
+  if (leadingBlanks(replace) < lead || leadingBlanks([...replace].reverse()) < trail || replace.length < lead + trail) return undefined;
+  const innerSearch = search.slice(lead, search.length - trail);
+  const innerReplace = replace.slice(lead, replace.length - trail);
+  // An edit at an edge the padding stood at: whether its lines go before or after a blank
+  // line the file has there is a guess, so padding is dropped only where the edit keeps the edge.
+  if (lead > 0 && innerSearch[0] !== innerReplace[0]) return undefined;
+  if (trail > 0 && innerSearch[innerSearch.length - 1] !== innerReplace[innerReplace.length - 1]) return undefined;
+  return new MatchContext(ctx.file, innerSearch, innerReplace, ctx.hint === undefined ? undefined : ctx.hint + lead, ctx.fuzzy);
 }
 
 /**

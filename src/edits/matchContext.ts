@@ -47,6 +47,8 @@ export interface Placement {
   readonly end: number;
   /** False when fuzzy matching paired the line with a file line that differs. */
   readonly exact: boolean;
+  /** The file line is the SEARCH line with a comment appended: the person annotated it. */
+  readonly annotated?: boolean;
 }
 
 const MAX_CANDIDATES = 50;
@@ -104,16 +106,23 @@ export class MatchContext {
     return undefined;
   }
 
-  /** How an added line is written into the file: re-indented by `model`, typographic characters undone. */
-  transformFor(level: LineLevel, start: number, model: IndentModel | undefined): (line: string) => string {
+  /**
+   * How an added line is written into the file: re-indented by `model`, typographic
+   * characters undone. Undefined for a line whose indentation cannot be mapped (the
+   * model cannot place it, or there is no model while the agent's indentation differs
+   * from the file's): a guess there would be a wrong apply.
+   */
+  transformFor(level: LineLevel, start: number, model: IndentModel | undefined, indentDiffers = false): (line: string) => string | undefined {
     const region = this.file.slice(start, start + this.search.length);
     const unfancy = level.unicode && !region.some(hasFancy) && this.search.some(hasFancy);
     return (line) => {
       let out = unfancy ? asciify(line) : line;
-      if (model && !isBlank(out)) {
+      if (isBlank(out)) return out;
+      if (model) {
         const indent = model.map(indentOf(out));
-        if (indent !== undefined) out = indent + out.slice(indentOf(out).length);
-      }
+        if (indent === undefined) return undefined;
+        out = indent + out.slice(indentOf(out).length);
+      } else if (indentDiffers) return undefined;
       return out;
     };
   }

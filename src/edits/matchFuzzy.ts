@@ -1,7 +1,7 @@
-import { learnIndentModel } from './indent';
+import { learnIndentModel, observedIndentModel } from './indent';
 import { diffLines } from './lineDiff';
-import { lineLevels, missing, type MatchContext, type MatchResult, type Placement } from './matchContext';
-import { lineSimilarity } from './normalize';
+import { lineLevels, missing, type MatchCandidate, type MatchContext, type MatchResult, type Placement } from './matchContext';
+import { indentOf, lineSimilarity } from './normalize';
 import { splice } from './splice';
 
 // Bounded fuzzy matching, the last level: SEARCH's lines aligned with a window of the
@@ -76,6 +76,16 @@ function scoredWindows(ctx: MatchContext, window: readonly [number, number] | un
   return results;
 }
 
+const ANNOTATED_SIMILARITY = 0.9;
+
+/**
+ * A file line that is the SEARCH line with a comment appended: the same line, annotated
+ * by the person since (counted as 90 % alike whatever the lengths).
+ */
+function isAnnotated(searchLine: string, fileLine: string): boolean {
+  return searchLine.length >= 3 && fileLine.startsWith(searchLine) && /^\s*(\/\/|#|\/\*|--|;)/.test(fileLine.slice(searchLine.length));
+}
+
 /** Pairs SEARCH lines with file lines [from, to): equal lines first, then the rest in order. */
 function align(wanted: readonly string[], normFile: readonly string[], from: number, to: number): { similarity: number; placements: (Placement | undefined)[] } {
   const window = normFile.slice(from, to);
@@ -88,9 +98,11 @@ function align(wanted: readonly string[], normFile: readonly string[], from: num
   const flush = () => {
     const pairs = Math.min(pendingSearch.length, pendingFile.length);
     for (let p = 0; p < pairs; p++) {
-      const similarity = lineSimilarity(wanted[pendingSearch[p]!]!, window[pendingFile[p]!]!);
+      const searchLine = wanted[pendingSearch[p]!]!;
+      const fileLine = window[pendingFile[p]!]!;
+      const similarity = isAnnotated(searchLine, fileLine) ? ANNOTATED_SIMILARITY : lineSimilarity(searchLine, fileLine);
       if (similarity >= 0.5) {
-        placements[pendingSearch[p]!] = { start: from + pendingFile[p]!, end: from + pendingFile[p]! + 1, exact: false };
+        placements[pendingSearch[p]!] = { start: from + pendingFile[p]!, end: from + pendingFile[p]! + 1, exact: false, annotated: similarity === ANNOTATED_SIMILARITY };
         score += similarity;
       }
     }
@@ -114,12 +126,70 @@ function align(wanted: readonly string[], normFile: readonly string[], from: num
   return { similarity: score / Math.max(wanted.length, window.length), placements };
 }
 
+/**
+ * Whether a window is another place than the one `taken` describes: none of the file
+ * lines it pairs with SEARCH's non-blank lines is taken. (Windows overlap when a copy
+ * stands right after the original; their lines do not.)
+ */
+function elsewhere(ctx: MatchContext, window: Scored, taken: (line: number) => boolean): boolean {
+  return window.placements.every((place, j) => !place || ctx.search[j]!.trim() === '' || !taken(place.start));
+}
+
+/** SEARCH lines a window pairs with a differing line that is not an annotation: signs of another place. */
+function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>): number {
+  let changed = 0;
+  ctx.search.forEach((line, j) => {
+    const place = window.placements[j];
+    if (line.trim().length >= 2 && place && !place.exact && !place.annotated) changed++;
+  });
+  return changed;
+}
+
+/** Whether a window differs from SEARCH at most by annotations: no line changed, none missing, none inserted. */
+function onlyAnnotated(ctx: MatchContext, window: Scored): boolean {
+  const paired = window.placements.filter((place) => place !== undefined).length;
+  return changedLines(ctx, window) === 0 && paired === ctx.search.length && paired === window.end - window.start;
+}
+
+/**
+ * A window holding every line of SEARCH that says something, in order, but at most one:
+ * SEARCH's own place after the person changed or inserted a line there, as likely as not.
+ */
+function nearlyAll(ctx: MatchContext, window: Scored): boolean {
+  let wanted = 0;
+  let found = 0;
+  ctx.search.forEach((line, j) => {
+    if (line.trim().length < 2) return;
+    wanted++;
+    if (window.placements[j]?.exact) found++;
+  });
+  return wanted >= 2 && found >= wanted - 1;
+}
+
+/**
+ * Other places like SEARCH, not overlapping [start, end), that could be the place the
+ * agent meant for a tolerant match (any level but exact): those holding nearly all of
+ * SEARCH with no line of it changed (a line inserted, one missing). A look-alike with a
+ * changed line (a parallel function, another identifier) is another place, not a rival
+ * of a match that differs only in whitespace.
+ */
+export function tolerantRivals(ctx: MatchContext, start: number, end: number): MatchCandidate[] {
+  const window: [number, number] | undefined = ctx.hint === undefined ? undefined : [ctx.hint - HINT_WINDOW, ctx.hint + ctx.search.length + HINT_WINDOW];
+  const seen = new Set<number>();
+  return scoredWindows(ctx, window)
+    .filter((other) => elsewhere(ctx, other, (line) => line >= start && line < end) && nearlyAll(ctx, other) && changedLines(ctx, other) === 0)
+    .sort((a, b) => b.similarity - a.similarity)
+    .filter((other) => !seen.has(other.start) && seen.add(other.start) && true)
+    .map((other) => ctx.candidate(other.start, other.end - other.start, other.similarity));
+}
+
 export function tryFuzzy(ctx: MatchContext): MatchResult {
   const window: [number, number] | undefined = ctx.hint === undefined ? undefined : [ctx.hint - HINT_WINDOW, ctx.hint + ctx.search.length + HINT_WINDOW];
   // Fewest differing lines first (like patch's fuzz factor), then character similarity:
   // many small differences are more likely another place than one stale line.
   const exactLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place) => place?.exact).length;
-  const scored = scoredWindows(ctx, window)
+  const all = scoredWindows(ctx, window);
+  const scored = all
     .filter((c) => c.similarity >= FUZZY_THRESHOLD)
     .sort((a, b) => exactLines(b) - exactLines(a) || b.similarity - a.similarity || a.start - b.start);
   const best = scored[0];
@@ -131,20 +201,33 @@ export function tryFuzzy(ctx: MatchContext): MatchResult {
     const where = window ? ` within ${HINT_WINDOW} lines of line ${ctx.hint! + 1}` : '';
     return missing(`SEARCH does not match the file${where}: not exactly, nor ignoring whitespace, indentation or typographic quotes, nor with ${Math.round(FUZZY_THRESHOLD * 100)}% line similarity.`, closest());
   }
-  const rival = scored.find((other) => other.end <= best.start || other.start >= best.end);
-  if (rival && exactLines(rival) === exactLines(best) && rival.similarity > best.similarity - FUZZY_MARGIN) {
-    return { kind: 'ambiguous', level: 'fuzzy', candidates: [best, rival].map((c) => ctx.candidate(c.start, c.end - c.start, c.similarity)) };
-  }
-  const model = learnIndentModel(
-    ctx.search.flatMap((line, j) => {
-      const place = best.placements[j];
-      return place?.exact ? [[line, ctx.file[place.start]!] as const] : [];
-    }),
-    ctx.replace,
-    ctx.file,
+  // A tolerant match needs a clear winner: any other place above the threshold (or
+  // within a margin of the best) could be the one the agent meant, as when a function
+  // was copied and one identifier changed. Which difference is the stale one is a guess.
+  // Except that a place differing only by the person's annotations beats look-alikes with
+  // a changed line: an appended comment is a stale context, a changed identifier another place.
+  const annotatedOnly = onlyAnnotated(ctx, best);
+  const bestLines = new Set(best.placements.flatMap((place, j) => (place && ctx.search[j]!.trim() !== '' ? [place.start] : [])));
+  const rivals = all.filter(
+    (other) =>
+      elsewhere(ctx, other, (line) => bestLines.has(line)) &&
+      (other.similarity >= FUZZY_THRESHOLD || nearlyAll(ctx, other) || other.similarity > best.similarity - FUZZY_MARGIN) &&
+      !(annotatedOnly && changedLines(ctx, other) > 0),
   );
+  if (rivals.length > 0) {
+    const seen = new Set<number>();
+    const distinct = [best, ...rivals.sort((a, b) => b.similarity - a.similarity)].filter((c) => !seen.has(c.start) && seen.add(c.start));
+    return { kind: 'ambiguous', level: 'fuzzy', candidates: distinct.slice(0, 5).map((c) => ctx.candidate(c.start, c.end - c.start, c.similarity)) };
+  }
+  // Lines the file has as SEARCH has them, or with a comment appended, show its indentation.
+  const pairs = ctx.search.flatMap((line, j) => {
+    const place = best.placements[j];
+    return place?.exact || place?.annotated ? [[line, ctx.file[place.start]!] as const] : [];
+  });
+  const indentDiffers = pairs.some(([agent, file]) => indentOf(agent) !== indentOf(file));
+  const model = learnIndentModel(pairs, ctx.replace, ctx.file) ?? (indentDiffers ? observedIndentModel(pairs) : undefined);
   const level = lineLevels[3]!;
-  const result = splice(ctx, 'fuzzy', level.norm, best.start, best.end, best.placements, ctx.transformFor(level, best.start, model));
+  const result = splice(ctx, 'fuzzy', level.norm, best.start, best.end, best.placements, ctx.transformFor(level, best.start, model, indentDiffers));
   if (result.kind === 'missing') return { ...result, candidates: [ctx.candidate(best.start, best.end - best.start, best.similarity)] };
   return result;
 }

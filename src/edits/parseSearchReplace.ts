@@ -36,9 +36,11 @@ export function parseSearchReplace(ctx: ParseContext, start: number): number {
     return end + 1;
   }
   ctx.lastPath = path;
-  const search = lines.slice(start + 1, divider).join('\n');
-  const replace = lines.slice(divider + 1, end).join('\n');
-  if (search.trim() === '') ctx.edits.push({ kind: 'create', path, block, content: withNewline(replace) });
-  else ctx.edits.push({ kind: 'replace', path, block, search: withNewline(search), replace: withNewline(replace) });
+  // Every line between the markers counts, a blank one at either end included.
+  const asText = (part: readonly string[]) => (part.length > 0 ? part.join('\n') + '\n' : '');
+  const search = asText(lines.slice(start + 1, divider));
+  const replace = asText(lines.slice(divider + 1, end));
+  if (search.trim() === '') ctx.edits.push({ kind: 'create', path, block, content: withNewline(replace.trim() === '' ? '' : replace) });
+  else ctx.edits.push({ kind: 'replace', path, block, search, replace });
   return end + 1;
 }

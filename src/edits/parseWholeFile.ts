@@ -1,4 +1,4 @@
-import { deleteLine, renameLine, unquote, withNewline, type ParseContext } from './parseContext';
+import { deleteLine, renameLine, unquote, type ParseContext } from './parseContext';
 import { pathFromFenceInfo } from './paths';
 import { parseJsonEdits } from './parseToolCall';
 
@@ -26,7 +26,8 @@ export function parseFencedBlock(ctx: ParseContext, start: number): number {
     ctx.problem({ file: headerPath, block, reason: `The fenced block for ${headerPath} (reply line ${start + 1}) is never closed: the reply may have been cut off, so it was not used.` });
     return end;
   }
-  ctx.edits.push({ kind: 'write', path: headerPath, block, content: withNewline(body.join('\n')) });
+  // Every line of the fence is the file's, a blank last one included.
+  ctx.edits.push({ kind: 'write', path: headerPath, block, content: body.length > 0 ? body.join('\n') + '\n' : '' });
   ctx.lastPath = headerPath;
   return end + 1;
 }

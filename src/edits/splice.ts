@@ -14,6 +14,57 @@ function elisionNumbers(lines: readonly string[]): Map<number, number> {
   return numbers;
 }
 
+/** A range of SEARCH lines [from, to) one side changed; from === to: lines inserted before SEARCH line `from`. */
+interface Hunk {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The three-way check of a tolerant match (base: SEARCH; ours: the file's region;
+ * theirs: REPLACE): a place where the file has lines SEARCH lacks, or lacks lines SEARCH
+ * has, must not overlap or touch a place REPLACE changes, or where its lines go is a
+ * guess. (A SEARCH line the file merely changed stays in place: REPLACE's insertions
+ * keep their position next to it; changing it on both sides is refused in splice.)
+ */
+function conflictOf(changes: readonly { count: number; added?: boolean; removed?: boolean }[], placements: readonly (Placement | undefined)[], start: number, end: number, length: number): string | undefined {
+  const ours: Hunk[] = [];
+  let lastJ = -1;
+  let lastEnd = start;
+  for (let j = 0; j <= length; j++) {
+    const place = j < length ? placements[j] : { start: end, end, exact: true };
+    if (!place) continue;
+    if (place.start > lastEnd || j - lastJ > 1) ours.push({ from: lastJ + 1, to: j });
+    lastJ = j;
+    lastEnd = place.end;
+  }
+  if (ours.length === 0) return undefined;
+  const theirs: Hunk[] = [];
+  let j = 0;
+  let open: { from: number; to: number } | undefined;
+  for (const change of changes) {
+    if (change.added || change.removed) {
+      open ??= { from: j, to: j };
+      if (change.removed) {
+        j += change.count;
+        open.to = j;
+      }
+      continue;
+    }
+    if (open) theirs.push(open);
+    open = undefined;
+    j += change.count;
+  }
+  if (open) theirs.push(open);
+  for (const mine of theirs) {
+    const clash = ours.find((other) => mine.from <= other.to && other.from <= mine.to);
+    if (!clash) continue;
+    const lines = (hunk: Hunk) => (hunk.to > hunk.from ? `SEARCH line(s) ${hunk.from + 1}-${hunk.to}` : `before SEARCH line ${hunk.from + 1}`);
+    return `The file differs from SEARCH (${lines(clash)}) right where the edit changes it (${lines(mine)}): the file changed since the agent saw it, so where the new lines go would be a guess.`;
+  }
+  return undefined;
+}
+
 export function splice(
   ctx: MatchContext,
   level: MatchLevel,
@@ -21,10 +72,13 @@ export function splice(
   start: number,
   end: number,
   placements: readonly (Placement | undefined)[],
-  transform: (line: string) => string,
+  transform: (line: string) => string | undefined,
 ): MatchResult {
   const { search, replace, file } = ctx;
-  const key = (line: string, index: number, markers: Map<number, number>) => (markers.has(index) ? `\u0000elision ${markers.get(index)}` : norm(line));
+  // SEARCH and REPLACE are compared as written: both are the agent's, and a line it
+  // re-indents on purpose is a changed line. `norm` only matched SEARCH to the file.
+  void norm;
+  const key = (line: string, index: number, markers: Map<number, number>) => (markers.has(index) ? `\u0000elision ${markers.get(index)}` : line);
   // Only the elision level reads `...` as "lines kept here"; elsewhere it is code (Python's Ellipsis).
   const searchMarkers = level === 'elision' ? elisionNumbers(search) : new Map<number, number>();
   const replaceMarkers = level === 'elision' ? elisionNumbers(replace) : new Map<number, number>();
@@ -43,7 +97,9 @@ export function splice(
   for (const change of changes) {
     for (let c = 0; c < change.count; c++) {
       if (change.added) {
-        out.push({ text: transform(replace[k]!) });
+        const text = transform(replace[k]!);
+        if (text === undefined) return missing(`REPLACE line ${k + 1} ('${replace[k]!.trim()}') cannot be indented the way the file is: the agent's indentation does not map onto the file's here. Copy the lines with the file's own indentation.`);
+        out.push({ text });
         k++;
         continue;
       }
@@ -72,5 +128,8 @@ export function splice(
     }
   }
   keepUpTo(end);
+  // After the line-by-line checks, whose reasons are more specific.
+  const conflict = conflictOf(changes, placements, start, end, search.length);
+  if (conflict) return missing(conflict);
   return { kind: 'splice', level, start, end, lines: out };
 }
