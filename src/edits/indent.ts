@@ -76,8 +76,12 @@ function render(columns: number, style: Style): string {
  * Only the indentations seen in matched lines, mapped as they were seen: for a fuzzy
  * match whose lines fit no model (a diff whose context lost its leading space).
  */
-export function observedIndentModel(pairs: readonly (readonly [string, string])[]): IndentModel {
+export function observedIndentModel(pairs: readonly (readonly [string, string])[]): IndentModel | undefined {
   const seen = observed(pairs);
+  // One agent indentation seen as two of the file's: the lines were paired wrongly, or the
+  // agent's indentation means nothing here; either way no line can be placed by it.
+  const agentIndents = new Set(pairs.filter(([agent, file]) => !isBlank(agent) && !isBlank(file)).map(([agent]) => indentOf(agent)));
+  if (seen.size < agentIndents.size) return undefined;
   return { map: (agentIndent) => seen.get(agentIndent) };
 }
 

@@ -1,4 +1,5 @@
 import { learnIndentModel, type IndentModel } from './indent';
+import { diffLines } from './lineDiff';
 import { MatchContext, lineLevels, missing, type LineLevel, type MatchResult } from './matchContext';
 import { tryElision } from './matchElision';
 import { tolerantRivals, tryFuzzy } from './matchFuzzy';
@@ -107,7 +108,9 @@ function run(ctx: MatchContext): MatchResult {
   if (unpadded) {
     for (const level of lineLevels) {
       const result = tryLineLevel(unpadded, level);
-      if (result) return result;
+      if (!result) continue;
+      if (result.kind !== 'splice' || !blankNearby(ctx, unpadded, result.start, result.end)) return result;
+      break;
     }
   }
   if (replacementPresent(ctx)) return { kind: 'already', level: 'exact' };
@@ -116,7 +119,28 @@ function run(ctx: MatchContext): MatchResult {
     if (result) return result;
   }
   if (!ctx.fuzzy) return missing('SEARCH does not match the file: not exactly, nor ignoring whitespace, indentation or typographic quotes.');
-  return tryFuzzy(unpadded ?? ctx);
+  if (unpadded) {
+    const result = tryFuzzy(unpadded);
+    if (result.kind !== 'splice' || !blankNearby(ctx, unpadded, result.start, result.end)) return result;
+  }
+  return tryFuzzy(ctx);
+}
+
+/**
+ * Whether the file has a blank line just outside a match of SEARCH without its padding:
+ * then the padding may be the file's own blank line with the person's lines inserted
+ * between, and the match without it would put the edit on the wrong side of them.
+ */
+function blankNearby(ctx: MatchContext, unpadded: MatchContext, start: number, end: number): boolean {
+  // Only an edge the edit changes: elsewhere the edit's lines have SEARCH lines around them.
+  const changes = diffLines(unpadded.search, unpadded.replace);
+  const first = changes[0];
+  const last = changes[changes.length - 1];
+  const lead = first && (first.added || first.removed) ? leadingBlanks(ctx.search) : 0;
+  const trail = last && (last.added || last.removed) ? leadingBlanks([...ctx.search].reverse()) : 0;
+  for (let i = Math.max(0, start - lead - 2); i < start && lead > 0; i++) if (isBlank(ctx.file[i]!)) return true;
+  for (let i = end; i < Math.min(ctx.file.length, end + trail + 2) && trail > 0; i++) if (isBlank(ctx.file[i]!)) return true;
+  return false;
 }
 
 const leadingBlanks = (lines: readonly string[]) => {
@@ -138,10 +162,14 @@ function withoutPadding(ctx: MatchContext): MatchContext | undefined {
   if (leadingBlanks(replace) < lead || leadingBlanks([...replace].reverse()) < trail || replace.length < lead + trail) return undefined;
   const innerSearch = search.slice(lead, search.length - trail);
   const innerReplace = replace.slice(lead, replace.length - trail);
-  // An edit at an edge the padding stood at: whether its lines go before or after a blank
-  // line the file has there is a guess, so padding is dropped only where the edit keeps the edge.
-  if (lead > 0 && innerSearch[0] !== innerReplace[0]) return undefined;
-  if (trail > 0 && innerSearch[innerSearch.length - 1] !== innerReplace[innerReplace.length - 1]) return undefined;
+  // Lines inserted at an edge the padding stood at: whether they go before or after a line
+  // the person may have put there is a guess, so padding is dropped only where the edit
+  // inserts nothing at that edge (changing the edge line is fine).
+  const changes = diffLines(innerSearch, innerReplace);
+  const first = changes[0];
+  const last = changes[changes.length - 1];
+  if (lead > 0 && first?.added) return undefined;
+  if (trail > 0 && last?.added && !changes[changes.length - 2]?.removed) return undefined;
   return new MatchContext(ctx.file, innerSearch, innerReplace, ctx.hint === undefined ? undefined : ctx.hint + lead, ctx.fuzzy);
 }
 

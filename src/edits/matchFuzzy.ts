@@ -1,6 +1,6 @@
 import { learnIndentModel, observedIndentModel } from './indent';
 import { diffLines } from './lineDiff';
-import { lineLevels, missing, type MatchCandidate, type MatchContext, type MatchResult, type Placement } from './matchContext';
+import { lineLevels, missing, type LineLevel, type MatchCandidate, type MatchContext, type MatchResult, type Placement } from './matchContext';
 import { indentOf, lineSimilarity } from './normalize';
 import { splice } from './splice';
 
@@ -22,8 +22,7 @@ interface Scored {
   placements: (Placement | undefined)[];
 }
 
-function scoredWindows(ctx: MatchContext, window: readonly [number, number] | undefined): Scored[] {
-  const level = lineLevels[3]!;
+function scoredWindows(ctx: MatchContext, window: readonly [number, number] | undefined, level: LineLevel = lineLevels[3]!): Scored[] {
   const normFile = ctx.normFile(level);
   const wanted = ctx.search.map(level.norm);
   // Votes for where SEARCH starts: every file line equal to a SEARCH line votes for
@@ -135,6 +134,19 @@ function elsewhere(ctx: MatchContext, window: Scored, taken: (line: number) => b
   return window.placements.every((place, j) => !place || ctx.search[j]!.trim() === '' || !taken(place.start));
 }
 
+/** Where a window puts SEARCH: the offset of its first exactly paired line (windows of one place share it). */
+function offsetOf(ctx: MatchContext, window: Scored): number | undefined {
+  const j = window.placements.findIndex((place, index) => place?.exact && ctx.search[index]!.trim() !== '');
+  return j < 0 ? undefined : window.placements[j]!.start - j;
+}
+
+/** Places (by offset) that some window shows with a changed line: another function, not a stale copy of SEARCH's. */
+function placesWithChangedLines(ctx: MatchContext, windows: readonly Scored[]): Set<number | undefined> {
+  const changed = new Set<number | undefined>();
+  for (const window of windows) if (changedLines(ctx, window) > 0) changed.add(offsetOf(ctx, window));
+  return changed;
+}
+
 /** SEARCH lines a window pairs with a differing line that is not an annotation: signs of another place. */
 function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>): number {
   let changed = 0;
@@ -175,59 +187,85 @@ function nearlyAll(ctx: MatchContext, window: Scored): boolean {
  */
 export function tolerantRivals(ctx: MatchContext, start: number, end: number): MatchCandidate[] {
   const window: [number, number] | undefined = ctx.hint === undefined ? undefined : [ctx.hint - HINT_WINDOW, ctx.hint + ctx.search.length + HINT_WINDOW];
-  const seen = new Set<number>();
-  return scoredWindows(ctx, window)
-    .filter((other) => elsewhere(ctx, other, (line) => line >= start && line < end) && nearlyAll(ctx, other) && changedLines(ctx, other) === 0)
-    .sort((a, b) => b.similarity - a.similarity)
-    .filter((other) => !seen.has(other.start) && seen.add(other.start) && true)
-    .map((other) => ctx.candidate(other.start, other.end - other.start, other.similarity));
+  const windows = scoredWindows(ctx, window);
+  const changed = placesWithChangedLines(ctx, windows);
+  return onePerPlace(
+    ctx,
+    windows.filter((other) => elsewhere(ctx, other, (line) => line >= start && line < end) && nearlyAll(ctx, other) && !changed.has(offsetOf(ctx, other))),
+  ).map((other) => ctx.candidate(other.start, other.end - other.start, other.similarity));
+}
+
+/** The most similar window of each place (windows of one place pair SEARCH lines with the same file lines). */
+function onePerPlace(ctx: MatchContext, windows: readonly Scored[]): Scored[] {
+  const taken = new Set<number>();
+  const places: Scored[] = [];
+  for (const window of [...windows].sort((a, b) => b.similarity - a.similarity)) {
+    if (!elsewhere(ctx, window, (line) => taken.has(line))) continue;
+    places.push(window);
+    window.placements.forEach((place, j) => {
+      if (place && ctx.search[j]!.trim() !== '') taken.add(place.start);
+    });
+  }
+  return places;
 }
 
 export function tryFuzzy(ctx: MatchContext): MatchResult {
   const window: [number, number] | undefined = ctx.hint === undefined ? undefined : [ctx.hint - HINT_WINDOW, ctx.hint + ctx.search.length + HINT_WINDOW];
+  // Lines compared with their indentation first: trimmed, every `}` is like every other
+  // and a window can slide by a line. Trimmed only when that finds nothing (indentation drift).
+  const result = fuzzyAt(ctx, window, lineLevels[1]!) ?? fuzzyAt(ctx, window, lineLevels[3]!);
+  if (result) return result;
+  const nearest = scoredWindows(ctx, undefined).sort((a, b) => b.similarity - a.similarity)[0];
+  const closest = nearest ? [ctx.candidate(nearest.start, nearest.end - nearest.start, nearest.similarity)] : [];
+  const where = window ? ` within ${HINT_WINDOW} lines of line ${ctx.hint! + 1}` : '';
+  return missing(`SEARCH does not match the file${where}: not exactly, nor ignoring whitespace, indentation or typographic quotes, nor with ${Math.round(FUZZY_THRESHOLD * 100)}% line similarity.`, closest);
+}
+
+/** The fuzzy match with lines compared under `level`'s normalisation; undefined when no window reaches the threshold. */
+function fuzzyAt(ctx: MatchContext, window: [number, number] | undefined, compared: LineLevel): MatchResult | undefined {
   // Fewest differing lines first (like patch's fuzz factor), then character similarity:
   // many small differences are more likely another place than one stale line.
-  const exactLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place) => place?.exact).length;
-  const all = scoredWindows(ctx, window);
+  // Blank lines are equal everywhere: they say nothing about which place this is.
+  const exactLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place, j) => place?.exact && ctx.search[j]!.trim() !== '').length;
+  const all = scoredWindows(ctx, window, compared);
   const scored = all
     .filter((c) => c.similarity >= FUZZY_THRESHOLD)
     .sort((a, b) => exactLines(b) - exactLines(a) || b.similarity - a.similarity || a.start - b.start);
   const best = scored[0];
-  const closest = () => {
-    const nearest = scoredWindows(ctx, undefined).sort((a, b) => b.similarity - a.similarity)[0];
-    return nearest ? [ctx.candidate(nearest.start, nearest.end - nearest.start, nearest.similarity)] : [];
-  };
-  if (!best || best.similarity < FUZZY_THRESHOLD) {
-    const where = window ? ` within ${HINT_WINDOW} lines of line ${ctx.hint! + 1}` : '';
-    return missing(`SEARCH does not match the file${where}: not exactly, nor ignoring whitespace, indentation or typographic quotes, nor with ${Math.round(FUZZY_THRESHOLD * 100)}% line similarity.`, closest());
-  }
+  if (!best) return undefined;
+  // Compared with indentation, a window counts only where most lines are the same as
+  // written: otherwise its indentation differs throughout and the trimmed comparison decides.
+  if (compared.name !== 'unicode' && exactLines(best) * 2 < ctx.search.filter((line) => line.trim() !== '').length) return undefined;
   // A tolerant match needs a clear winner: any other place above the threshold (or
   // within a margin of the best) could be the one the agent meant, as when a function
   // was copied and one identifier changed. Which difference is the stale one is a guess.
   // Except that a place differing only by the person's annotations beats look-alikes with
   // a changed line: an appended comment is a stale context, a changed identifier another place.
   const annotatedOnly = onlyAnnotated(ctx, best);
+  const changedPlaces = placesWithChangedLines(ctx, all);
   const bestLines = new Set(best.placements.flatMap((place, j) => (place && ctx.search[j]!.trim() !== '' ? [place.start] : [])));
   const rivals = all.filter(
     (other) =>
       elsewhere(ctx, other, (line) => bestLines.has(line)) &&
       (other.similarity >= FUZZY_THRESHOLD || nearlyAll(ctx, other) || other.similarity > best.similarity - FUZZY_MARGIN) &&
-      !(annotatedOnly && changedLines(ctx, other) > 0),
+      !(annotatedOnly && changedPlaces.has(offsetOf(ctx, other))),
   );
   if (rivals.length > 0) {
-    const seen = new Set<number>();
-    const distinct = [best, ...rivals.sort((a, b) => b.similarity - a.similarity)].filter((c) => !seen.has(c.start) && seen.add(c.start));
+    const distinct = [best, ...onePerPlace(ctx, rivals)];
     return { kind: 'ambiguous', level: 'fuzzy', candidates: distinct.slice(0, 5).map((c) => ctx.candidate(c.start, c.end - c.start, c.similarity)) };
   }
-  // Lines the file has as SEARCH has them, or with a comment appended, show its indentation.
+  // Lines the file has as SEARCH has them but for whitespace, or with a comment appended,
+  // show how the agent's indentation maps onto the file's.
+  const trimmed = lineLevels[3]!.norm;
   const pairs = ctx.search.flatMap((line, j) => {
     const place = best.placements[j];
-    return place?.exact || place?.annotated ? [[line, ctx.file[place.start]!] as const] : [];
+    return place && (place.exact || place.annotated || trimmed(line) === trimmed(ctx.file[place.start]!)) ? [[line, ctx.file[place.start]!] as const] : [];
   });
-  const indentDiffers = pairs.some(([agent, file]) => indentOf(agent) !== indentOf(file));
+  // No line to learn from is no indentation known.
+  const indentDiffers = pairs.length === 0 || pairs.some(([agent, file]) => indentOf(agent) !== indentOf(file));
   const model = learnIndentModel(pairs, ctx.replace, ctx.file) ?? (indentDiffers ? observedIndentModel(pairs) : undefined);
   const level = lineLevels[3]!;
-  const result = splice(ctx, 'fuzzy', level.norm, best.start, best.end, best.placements, ctx.transformFor(level, best.start, model, indentDiffers));
+  const result = splice(ctx, 'fuzzy', compared.norm, best.start, best.end, best.placements, ctx.transformFor(level, best.start, model, indentDiffers));
   if (result.kind === 'missing') return { ...result, candidates: [ctx.candidate(best.start, best.end - best.start, best.similarity)] };
   return result;
 }

@@ -184,8 +184,10 @@ export function buildCase(params: CaseParams, pool: readonly RealFile[]): EditCa
     const gap = 1 + (params.personAt % (region.length - 1));
     const line = `${indentOf(region[gap]!)}personTrace();`;
     current.splice(start + gap, 0, line);
-    if (insertGaps.has(gap)) expectKind = 'reject';
-    else if (touched.has(gap - 1) || touched.has(gap)) expectKind = 'either';
+    // Lines the agent inserts where the person did: which come first is a guess, unless
+    // they replace the line before (a replacement keeps that line's place, before the person's).
+    if (insertGaps.has(gap) && !touched.has(gap - 1)) expectKind = 'reject';
+    else if (insertGaps.has(gap) || touched.has(gap - 1) || touched.has(gap)) expectKind = 'either';
     // The merged region: the person's line in its gap among the agent's lines.
     let k = 0;
     merged = [];
@@ -227,6 +229,9 @@ export function buildCase(params: CaseParams, pool: readonly RealFile[]): EditCa
   }
   let search = searchLines.map(view);
   let replace = replaceLines.map(view);
+  // The agent's re-indented SEARCH may be, as written, another place of the file (the
+  // same lines deeper in): then that place is what the reply says, not the intended one.
+  if (params.indent !== 'none' && occurrences(current, search) > 0) return undefined;
   if (params.padding === 'lead' || params.padding === 'both') [search, replace] = [['', ...search], ['', ...replace]];
   if (params.padding === 'trail' || params.padding === 'both') [search, replace] = [[...search, ''], [...replace, '']];
 
