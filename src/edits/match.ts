@@ -109,8 +109,13 @@ function run(ctx: MatchContext): MatchResult {
     for (const level of lineLevels) {
       const result = tryLineLevel(unpadded, level);
       if (!result) continue;
-      if (result.kind !== 'splice' || !blankNearby(ctx, unpadded, result.start, result.end)) return result;
-      break;
+      if (result.kind !== 'splice') return result;
+      if (blankNearby(ctx, unpadded, result.start, result.end)) break;
+      // Dropping padding is a tolerance too: a place with the blank lines, changed by the
+      // person since, may be the one meant.
+      const rivals = tolerantRivals(ctx, result.start, result.end);
+      if (rivals.length > 0) return { kind: 'ambiguous', level: 'trailing-whitespace', candidates: [ctx.candidate(result.start, result.end - result.start, 1), ...rivals].slice(0, 5) };
+      return result;
     }
   }
   if (replacementPresent(ctx)) return { kind: 'already', level: 'exact' };

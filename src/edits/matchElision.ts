@@ -1,6 +1,6 @@
 import { learnIndentModel } from './indent';
 import { lineLevels, missing, type LineLevel, type MatchContext, type MatchResult, type Placement } from './matchContext';
-import { isBlank, isElision } from './normalize';
+import { isBlank, isCommentElision, isElision } from './normalize';
 import { splice } from './splice';
 
 // SEARCH with `...` lines (or `// ... existing code ...`): its pieces must appear in the
@@ -45,8 +45,11 @@ export function tryElision(ctx: MatchContext): MatchResult | undefined {
   return splice(ctx, 'elision', level.norm, match.start, match.end, match.placements, ctx.transformFor(level, match.start, model));
 }
 
+const bareElision = (line: string) => isElision(line) && !isCommentElision(line);
+
 function elisionCandidates(ctx: MatchContext, level: LineLevel, pieces: readonly string[][]): ElisionCandidate[] {
   const normFile = ctx.normFile(level);
+  const markers = ctx.search.filter(isElision);
   const found: ElisionCandidate[] = [];
   for (const firstStart of ctx.positions(level, pieces[0]!)) {
     const placements: Placement[] = [];
@@ -65,7 +68,10 @@ function elisionCandidates(ctx: MatchContext, level: LineLevel, pieces: readonly
             break;
           }
         }
-        if (start < 0) {
+        // A bare `...` with a `...` line in the file where it stands is code (Python's
+        // Ellipsis), not an elision: the pieces around it would be matched across code.
+        const marker = markers[p - 1]!;
+        if (start < 0 || (bareElision(marker) && at < normFile.length && ctx.file[at]!.trim() === marker.trim())) {
           ok = false;
           return;
         }

@@ -46,7 +46,11 @@ function scoredWindows(ctx: MatchContext, window: readonly [number, number] | un
     if (!js || counts.get(normFile[i]!)! > 200) continue;
     for (const j of js) votes.set(i - j, (votes.get(i - j) ?? 0) + 1);
   }
-  const starts = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 12);
+  // The dozen best starts, and every start with all SEARCH lines that say something but
+  // one: each may be the place the person changed, a rival the match must see.
+  const sayingLines = wanted.filter((line) => line.length >= 2).length;
+  const ranked = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const starts = ranked.filter(([, count], index) => index < 12 || (index < 300 && count >= sayingLines - 1));
   if (starts.length === 0) {
     // Nothing equal: seed from the lines most like SEARCH's first non-blank line.
     const j = wanted.findIndex((line) => line.length > 0);

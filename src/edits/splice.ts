@@ -1,6 +1,6 @@
 import { diffLines } from './lineDiff';
 import { missing, type MatchContext, type MatchLevel, type MatchResult, type Placement, type SpliceLine } from './matchContext';
-import { isElision } from './normalize';
+import { isBlank, isElision } from './normalize';
 
 // The new lines for a matched region: lines REPLACE keeps from SEARCH come from the
 // file as they are (byte for byte, with their endings); added lines pass through
@@ -27,7 +27,8 @@ interface Hunk {
  * guess. (A SEARCH line the file merely changed stays in place: REPLACE's insertions
  * keep their position next to it; changing it on both sides is refused in splice.)
  */
-function conflictOf(changes: readonly { count: number; added?: boolean; removed?: boolean }[], placements: readonly (Placement | undefined)[], start: number, end: number, length: number): string | undefined {
+function conflictOf(changes: readonly { count: number; added?: boolean; removed?: boolean }[], placements: readonly (Placement | undefined)[], start: number, end: number, search: readonly string[]): string | undefined {
+  const length = search.length;
   const ours: Hunk[] = [];
   let lastJ = -1;
   let lastEnd = start;
@@ -39,6 +40,14 @@ function conflictOf(changes: readonly { count: number; added?: boolean; removed?
     lastEnd = place.end;
   }
   if (ours.length === 0) return undefined;
+  // Which of several blank lines in a row the file lacks (or has more of) cannot be told:
+  // a difference inside a run of blank SEARCH lines stands for the whole run.
+  for (let h = 0; h < ours.length; h++) {
+    let { from, to } = ours[h]!;
+    while (from > 0 && isBlank(search[from - 1]!)) from--;
+    while (to < length && isBlank(search[to]!)) to++;
+    ours[h] = { from, to };
+  }
   const theirs: Hunk[] = [];
   let j = 0;
   let open: { from: number; to: number } | undefined;
@@ -129,7 +138,7 @@ export function splice(
   }
   keepUpTo(end);
   // After the line-by-line checks, whose reasons are more specific.
-  const conflict = conflictOf(changes, placements, start, end, search.length);
+  const conflict = conflictOf(changes, placements, start, end, search);
   if (conflict) return missing(conflict);
   return { kind: 'splice', level, start, end, lines: out };
 }
