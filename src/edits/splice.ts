@@ -74,6 +74,12 @@ function conflictOf(changes: readonly { count: number; added?: boolean; removed?
   return undefined;
 }
 
+function count(lines: readonly string[], line: string): number {
+  let found = 0;
+  for (const other of lines) if (other === line) found++;
+  return found;
+}
+
 export function splice(
   ctx: MatchContext,
   level: MatchLevel,
@@ -129,6 +135,10 @@ export function splice(
         next = place.end;
         previousRemoved = true;
       } else {
+        if (place && !place.exact && (count(search, search[j]!) > 1 || count(replace, search[j]!) > 1)) {
+          // The person's version of a line REPLACE has more than once: which copy keeps the change is a guess.
+          return missing(`SEARCH line ${j + 1} ('${search[j]!.trim()}') differs from the file's line ${place.start + 1} ('${file[place.start]!.trim()}'), and SEARCH or REPLACE has that line more than once, so which of them the file's version belongs to is a guess.`);
+        }
         if (place) keepUpTo(place.end);
         previousRemoved = false;
         k++;
