@@ -72,6 +72,18 @@ function render(columns: number, style: Style): string {
   return '\t'.repeat(Math.floor(columns / TAB_WIDTH)) + ' '.repeat(columns % TAB_WIDTH);
 }
 
+function prefixModel(agentBase: string, fileBase: string): IndentModel | undefined {
+  if (agentBase.length > fileBase.length && agentBase.endsWith(fileBase)) {
+    const extra = agentBase.slice(0, agentBase.length - fileBase.length);
+    return { map: (agentIndent) => (agentIndent.startsWith(extra) ? agentIndent.slice(extra.length) : undefined) };
+  }
+  if (fileBase.length > agentBase.length && fileBase.endsWith(agentBase)) {
+    const extra = fileBase.slice(0, fileBase.length - agentBase.length);
+    return { map: (agentIndent) => extra + agentIndent };
+  }
+  return undefined;
+}
+
 /**
  * Only the indentations seen in matched lines, mapped as they were seen: for a fuzzy
  * match whose lines fit no model (a diff whose context lost its leading space).
@@ -145,6 +157,10 @@ export function learnIndentModel(
     },
   };
   if (fits(identity)) return identity;
+  // A fixed prefix added or removed (the agent indented or dedented the whole block): as
+  // text, so tabs and spaces REPLACE mixes on purpose stay as it wrote them.
+  const prefixed = prefixModel(agentBase, fileBase);
+  if (prefixed && fits(prefixed)) return prefixed;
   // Shifted by a fixed number of columns (the agent dedented or indented the block): the
   // simplest reading, and the only one when SEARCH shows no step between levels.
   const offset = fileBaseWidth - agentBaseWidth;
