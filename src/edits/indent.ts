@@ -152,7 +152,8 @@ export function learnIndentModel(
   const identity: IndentModel = {
     map: (agentIndent) => {
       if (agentIndent === '' || agentIndents.has(agentIndent)) return agentIndent;
-      const fileChar = regionTabs ? '\t' : fileLines.some((line) => indentOf(line).includes(' ')) ? ' ' : fileIndentStyle(wholeFile).char;
+      // One space is alignment (` * ` in a doc comment), not the file's indentation.
+      const fileChar = regionTabs ? '\t' : fileLines.some((line) => indentOf(line).startsWith('  ')) ? ' ' : fileIndentStyle(wholeFile).char;
       return agentIndent.includes(fileChar === '\t' ? ' ' : '\t') && !agentIndent.includes(fileChar) ? undefined : agentIndent;
     },
   };

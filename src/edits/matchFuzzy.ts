@@ -86,7 +86,10 @@ const ANNOTATED_SIMILARITY = 0.9;
  * by the person since (counted as 90 % alike whatever the lengths).
  */
 function isAnnotated(searchLine: string, fileLine: string): boolean {
-  return searchLine.length >= 3 && fileLine.startsWith(searchLine) && /^\s*(\/\/|#|\/\*|--|;)/.test(fileLine.slice(searchLine.length));
+  // Indentation aside: it may differ as the rest of the block's does.
+  const search = searchLine.trim();
+  const file = fileLine.trim();
+  return search.length >= 3 && file.startsWith(search) && /^\s*(\/\/|#|\/\*|--|;)/.test(file.slice(search.length));
 }
 
 /** Pairs SEARCH lines with file lines [from, to): equal lines first, then the rest in order. */
@@ -246,9 +249,12 @@ function fuzzyAt(ctx: MatchContext, window: [number, number] | undefined, compar
   // Except that a place differing only by the person's annotations beats look-alikes with
   // a changed line: an appended comment is a stale context, a changed identifier another place.
   const annotatedOnly = onlyAnnotated(ctx, best);
-  const changedPlaces = placesWithChangedLines(ctx, all);
+  // Rivals are looked for ignoring indentation too: the place meant may be at another
+  // depth than the look-alike that matched with its indentation.
+  const candidates = compared.name === 'unicode' ? all : [...all, ...scoredWindows(ctx, window, lineLevels[3]!)];
+  const changedPlaces = placesWithChangedLines(ctx, candidates);
   const bestLines = new Set(best.placements.flatMap((place, j) => (place && ctx.search[j]!.trim() !== '' ? [place.start] : [])));
-  const rivals = all.filter(
+  const rivals = candidates.filter(
     (other) =>
       elsewhere(ctx, other, (line) => bestLines.has(line)) &&
       (other.similarity >= FUZZY_THRESHOLD || nearlyAll(ctx, other) || other.similarity > best.similarity - FUZZY_MARGIN) &&
