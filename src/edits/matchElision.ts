@@ -71,7 +71,7 @@ function elisionCandidates(ctx: MatchContext, level: LineLevel, pieces: readonly
         // A bare `...` with a `...` line in the file where it stands is code (Python's
         // Ellipsis), not an elision: the pieces around it would be matched across code.
         const marker = markers[p - 1]!;
-        if (start < 0 || (bareElision(marker) && at < normFile.length && ctx.file[at]!.trim() === marker.trim())) {
+        if (start < 0 || (bareElision(marker) && at < normFile.length && ctx.file[at]!.trim().startsWith(marker.trim()))) {
           ok = false;
           return;
         }
