@@ -1,17 +1,20 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../domain/errors';
-import type { FileChange } from '../domain/model';
+import { errorMessage } from '../domain/errors';
+import { contentHash } from '../domain/hash';
+import type { FileChange, WorkspacePath } from '../domain/model';
 import type { FileWrite } from '../domain/ports';
 import type { EditProblem } from '../domain/session';
-import { applyEdits, diffChanges, parseReply, type ApplyResult } from '../edits/index';
-import { createFileWorkspace } from '../node/fileWorkspace';
+import { changesFromReply, diffChanges } from '../edits/index';
+import { createFileWorkspace, type FileWorkspace } from '../node/fileWorkspace';
 import type { Subcommand } from './main';
 
 // `refine-loop apply [--root DIR] [--dry-run] [--json] [REPLY_FILE]`: applies an agent's
 // reply (search/replace blocks, unified diffs, whole-file blocks) to the files under DIR,
-// all or nothing. Exit 0 when applied or nothing to apply, 1 when rejected (nothing
-// written), 2 on a usage error.
+// all or nothing: through the same reply-to-changes function as the loop, and a write
+// that fails part-way is rolled back. Exit 0 when applied or nothing to apply, 1 when
+// rejected (nothing written), 2 on a usage error.
 
 const help = `usage: refine-loop apply [--root DIR] [--dry-run] [--json] [REPLY_FILE]
 
@@ -52,6 +55,80 @@ function describeProblem(problem: EditProblem): string {
   return lines.join('\n');
 }
 
+export interface AppliedReply {
+  readonly status: 'applied' | 'nothing' | 'rejected';
+  readonly changes: readonly FileChange[];
+  readonly problems: readonly EditProblem[];
+  readonly alreadyApplied: readonly WorkspacePath[];
+}
+
+/**
+ * A reply's changes written under the workspace, all or nothing: when the write fails
+ * part-way (a rename refused, a full disk), every file already renamed into place is
+ * put back and the temp files are swept, so `rejected` always means nothing changed.
+ */
+export async function applyReply(reply: string, workspace: FileWorkspace, options: { dryRun?: boolean } = {}): Promise<AppliedReply> {
+  const result = await changesFromReply({ text: reply }, workspace);
+  if (result.status !== 'applied' || options.dryRun) return result;
+  const writes = writesFor(result.changes);
+  let committed;
+  try {
+    committed = await workspace.commit(writes);
+  } catch (error) {
+    const problems = await rollBack(workspace, writes, result.changes, error);
+    return { ...result, status: 'rejected', changes: [], problems };
+  }
+  if (committed.ok) return result;
+  return {
+    ...result,
+    status: 'rejected',
+    changes: [],
+    problems: committed.conflicts.map((conflict) => ({
+      file: conflict.path,
+      reason: `${conflict.path} changed while the reply was being applied; nothing was written. Run apply again.`,
+    })),
+  };
+}
+
+/** The bytes each write put in place, by path, to know which files the failed commit reached. */
+function afterImages(changes: readonly FileChange[]): Map<string, Uint8Array | undefined> {
+  const after = new Map<string, Uint8Array | undefined>();
+  for (const change of changes) {
+    if (change.kind === 'rename') after.set(change.oldPath!, undefined);
+    after.set(change.path, change.kind === 'delete' ? undefined : change.after);
+  }
+  return after;
+}
+
+async function rollBack(workspace: FileWorkspace, writes: readonly FileWrite[], changes: readonly FileChange[], cause: unknown): Promise<EditProblem[]> {
+  const after = afterImages(changes);
+  const before = new Map<string, Uint8Array | undefined>();
+  for (const change of changes) {
+    if (change.kind === 'rename') {
+      before.set(change.oldPath!, change.before);
+      before.set(change.path, undefined);
+    } else before.set(change.path, change.kind === 'create' ? undefined : change.before);
+  }
+  const left: string[] = [];
+  for (const write of writes) {
+    try {
+      const current = await workspace.read(write.path);
+      const currentHash = await contentHash(current);
+      // Only a file in the state this commit put it in is put back; one in its old state needs nothing.
+      if (currentHash === write.expectedHash || currentHash !== (await contentHash(after.get(write.path)))) continue;
+      const restored = await workspace.commit([{ path: write.path, expectedHash: currentHash, content: before.get(write.path) ?? null }]);
+      if (!restored.ok) left.push(write.path);
+    } catch {
+      left.push(write.path);
+    }
+  }
+  await workspace.sweepTemps(writes.map((write) => write.path)).catch(() => 0);
+  if (left.length > 0) {
+    return [{ reason: `Writing the reply failed part-way (${errorMessage(cause)}), and ${left.join(', ')} could not be put back: check them. The other files are as before.` }];
+  }
+  return [{ reason: `Writing the reply failed part-way (${errorMessage(cause)}); every file was put back as it was, so nothing changed.` }];
+}
+
 export const apply: Subcommand = async (args, io) => {
   let root = io.cwd;
   let json = false;
@@ -88,27 +165,8 @@ export const apply: Subcommand = async (args, io) => {
     throw new UsageError(`--root '${root}' is not a folder.`);
   }
 
-  const workspace = createFileWorkspace(root);
-  const parsed = parseReply(reply);
-  const result: ApplyResult =
-    parsed.problems.length > 0
-      ? { status: 'rejected', changes: [], problems: parsed.problems, alreadyApplied: [] }
-      : await applyEdits(parsed.edits, workspace);
-  let problems = result.problems;
-  let status = result.status;
-
-  if (status === 'applied' && !dryRun) {
-    const committed = await workspace.commit(writesFor(result.changes));
-    if (!committed.ok) {
-      status = 'rejected';
-      problems = committed.conflicts.map((conflict) => ({
-        file: conflict.path,
-        reason: `${conflict.path} changed while the reply was being applied; nothing was written. Run apply again.`,
-      }));
-    }
-  }
-
-  const diffs = status === 'applied' ? diffChanges(result.changes) : [];
+  const { status, changes, problems, alreadyApplied } = await applyReply(reply, createFileWorkspace(root), { dryRun });
+  const diffs = status === 'applied' ? diffChanges(changes) : [];
   if (json) {
     const output: JsonOutput = {
       applied: status === 'applied',
@@ -121,7 +179,7 @@ export const apply: Subcommand = async (args, io) => {
         deletions: diff.deletions,
         diff: diff.patch,
       })),
-      alreadyApplied: result.alreadyApplied,
+      alreadyApplied: [...alreadyApplied],
       errors: problems.map((problem) => ({ file: problem.file ?? null, block: problem.block ?? null, reason: problem.reason, candidates: [...(problem.candidates ?? [])] })),
     };
     io.stdout(JSON.stringify(output, null, 2) + '\n');
@@ -130,7 +188,7 @@ export const apply: Subcommand = async (args, io) => {
     const summary = diffs.map((diff) => `${diff.path} (+${diff.additions} -${diff.deletions})`).join(', ');
     io.stderr(`${dryRun ? 'Would apply' : 'Applied'}: ${summary}.\n`);
   } else if (status === 'nothing') {
-    const already = result.alreadyApplied.length > 0 ? `already applied in ${result.alreadyApplied.join(', ')}` : 'the reply has no edits';
+    const already = alreadyApplied.length > 0 ? `already applied in ${alreadyApplied.join(', ')}` : 'the reply has no edits';
     io.stderr(`Nothing to apply: ${already}.\n`);
   } else {
     io.stderr(`Rejected; nothing was written.\n${problems.map(describeProblem).join('\n')}\n`);

@@ -1,5 +1,7 @@
-// The edit engine's public surface: parse a reply, apply its edits all-or-nothing,
-// diff the result, keep only the hunks a reviewer approved. Pure: no editor, no Node.
+// The edit engine's public surface: turn a reply into changes (all or nothing), or
+// parse and apply separately; diff the result, keep only the hunks a reviewer approved.
+// Pure: no editor, no Node.
+export { changesFromReply, type ReplyChanges, type ReplyInput } from './fromReply';
 export { parseReply, parseToolCalls } from './parse';
 export { applyEdits } from './apply';
 export { diffChange, diffChanges, keepHunks, unifiedPatch } from './diff';

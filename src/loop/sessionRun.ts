@@ -1,4 +1,4 @@
-import { applyEdits, diffChanges, keepHunks, parseReply, parseToolCalls, unifiedPatch } from '../edits';
+import { changesFromReply, diffChanges, keepHunks, unifiedPatch } from '../edits';
 import { restoreCheckpoint } from './checkpoints';
 import { errorMessage } from '../domain/errors';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
@@ -8,11 +8,11 @@ import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/rec
 import { resolveApproval } from './review';
 import { writeRound } from './roundWrite';
 import { runRoundTests, testResultRecord } from './roundTests';
-import { end, next, type Next, type Proposal, type SessionPorts, type SessionTask, type TestedRound } from './steps';
+import { end, next, roundViewOf, type Next, type Proposal, type SessionPorts, type SessionTask, type TestedRound } from './steps';
 import { answerReplyWithoutEdits, failedRound, NO_EDITS_NOTE } from './replyWithoutEdits';
 import { SuiteGuard } from './suiteGuard';
 import { shrinkageFeedback } from '../testing/inventory';
-import type { AfterTestsDecision, EditProblem, Outcome, ProposalView, RoundView } from '../domain/session';
+import type { AfterTestsDecision, EditProblem, Outcome, ProposalView } from '../domain/session';
 import type { Settings } from '../domain/settings';
 import { isGreen, type SuiteShrinkage, type TestReport } from '../domain/testReport';
 import { newSessionId } from '../domain/sessionId';
@@ -171,19 +171,15 @@ export class SessionRun {
     let problems: EditProblem[];
     let noEdits = false;
     if (reply.kind === 'text') {
-      const parsed = reply.toolCalls && reply.toolCalls.length > 0 ? parseToolCalls(reply.toolCalls) : parseReply(reply.text);
-      noEdits = parsed.edits.length === 0 && parsed.problems.length === 0;
-      const applied = await applyEdits(parsed.edits, this.ports.workspace);
-      summary = parsed.prose.trim();
-      // All or nothing across the reply, as `refine-loop apply` does: a block the parser
-      // could not read (cut off, broken markers) holds back the blocks it could.
-      changes = applied.status === 'applied' && parsed.problems.length === 0 ? applied.changes : [];
-      problems = [...parsed.problems, ...applied.problems];
-      if (parsed.problems.length > 0 && applied.status === 'applied')
-        problems.push({ reason: 'Nothing of this reply was applied, the readable blocks included: send the whole reply again with every block complete.' });
-      if (parsed.edits.length === 0 && problems.length === 0) problems.push({ reason: 'The reply contained no edits. Reply with search/replace blocks.' });
-      if (applied.status === 'nothing' && applied.alreadyApplied.length > 0)
-        problems.push({ reason: `These edits are already in the files: ${applied.alreadyApplied.join(', ')}. Look at the test output for what is still wrong.` });
+      // The one reply-to-changes function `refine-loop apply` uses too: all or nothing.
+      const fromReply = await changesFromReply(reply, this.ports.workspace);
+      noEdits = fromReply.editCount === 0 && fromReply.problems.length === 0;
+      summary = fromReply.prose;
+      changes = fromReply.changes;
+      problems = [...fromReply.problems];
+      if (noEdits) problems.push({ reason: 'The reply contained no edits. Reply with search/replace blocks.' });
+      if (fromReply.status === 'nothing' && fromReply.alreadyApplied.length > 0)
+        problems.push({ reason: `These edits are already in the files: ${fromReply.alreadyApplied.join(', ')}. Look at the test output for what is still wrong.` });
     } else {
       summary = reply.summary;
       changes = [...reply.changes];
@@ -319,16 +315,7 @@ export class SessionRun {
   async afterTests(tested: TestedRound, signal: AbortSignal): Promise<Next> {
     // A smaller suite always asks: only the person can accept it.
     const ask = !this.auto || tested.green || tested.stopReason !== undefined || tested.shrank !== undefined;
-    const view: RoundView = {
-      sessionId: this.sessionId,
-      round: tested.round,
-      maxRounds: this.settings.maxRounds,
-      report: tested.report,
-      feedback: tested.feedback,
-      passed: tested.green,
-      ...(tested.stopReason !== undefined ? { stopReason: tested.stopReason } : {}),
-      ...(tested.shrank ? { suiteShrank: tested.shrank } : {}),
-    };
+    const view = roundViewOf(this.sessionId, this.settings.maxRounds, tested);
     const decision: AfterTestsDecision = ask ? await this.ports.reviewer.afterTests(view, signal) : { kind: 'continue' };
     this.ports.emit({ type: 'afterTestsDecided', round: tested.round, decision: decision.kind, by: ask ? 'person' : 'rule' });
     const reason = decision.kind === 'revertRetry' ? decision.reason : undefined;

@@ -2,7 +2,7 @@
 // a proposal, a tested round, and what follows a gate.
 import type { FileChange, FileDiff } from '../domain/model';
 import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory, TestRunner, Workspace } from '../domain/ports';
-import type { EditProblem, Outcome } from '../domain/session';
+import type { EditProblem, Outcome, RoundView } from '../domain/session';
 import type { SuiteShrinkage, TestReport } from '../domain/testReport';
 import type { ScopeFile } from './prompt';
 
@@ -62,3 +62,17 @@ export type Next = { readonly end: false } | { readonly end: true; readonly outc
 export const next: Next = { end: false };
 export const end = (outcome: Outcome, reason: string): Next => ({ end: true, outcome, reason });
 
+
+/** What the after-tests gate shows of a tested round. */
+export function roundViewOf(sessionId: string, maxRounds: number, tested: TestedRound): RoundView {
+  return {
+    sessionId,
+    round: tested.round,
+    maxRounds,
+    report: tested.report,
+    feedback: tested.feedback,
+    passed: tested.green,
+    ...(tested.stopReason !== undefined ? { stopReason: tested.stopReason } : {}),
+    ...(tested.shrank ? { suiteShrank: tested.shrank } : {}),
+  };
+}

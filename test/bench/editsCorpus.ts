@@ -532,6 +532,103 @@ const harder: Record<string, CaseMaker> = {
     return { reply: full.slice(0, full.indexOf('>>>>>>> REPLACE') - 1), expect: { kind: 'reject' } };
   }),
 };
+// The four shapes of issue 12 that went wrong before: each case has one right answer,
+// which is to apply it exactly so, or (where the place is a guess) to refuse it.
+const shapes: Record<string, CaseMaker> = {
+  'stale-beside-insert': ({ path, text, next, id }) => {
+    // The person annotated a context line; the edit inserts a line right after it: the
+    // new line goes after the annotated line, which keeps the annotation.
+    const file = split(text);
+    const site = pickSite(file.lines, next, 6);
+    if (!site) return undefined;
+    const k = site.start + site.at;
+    const stale = { lines: [...file.lines], eols: file.eols };
+    stale.lines[k] = `${file.lines[k]} // reviewed`;
+    const search = searchOf(file, site);
+    const replace = [...search];
+    replace.splice(site.at + 1, 0, site.inserted);
+    const result = { lines: [...stale.lines], eols: [...stale.eols] };
+    result.lines.splice(k + 1, 0, site.inserted);
+    result.eols.splice(k + 1, 0, stale.eols[k]!);
+    return { id, group: 'shapes', files: { [path]: utf8(join_(stale)) }, reply: reply(srBlock(path, search, replace)), expect: { kind: 'apply', files: { [path]: utf8(join_(result)) } }, size: sizeOf(file.lines.length) };
+  },
+  'near-duplicate-annotated': ({ path, text, next, id }) => {
+    // A copy of the block with one identifier changed (a parallel function) stands after
+    // it; the true place has an annotated context line. The annotation is a stale
+    // context, the changed identifier another place: the edit goes to the true place.
+    const file = split(text);
+    const site = pickSite(file.lines, next, 6, (block) => block[4]!.trim().length > 8 && /[A-Za-z_]\w{2,}/.test(block[5]!));
+    if (!site) return undefined;
+    const copy = searchOf(file, site);
+    copy[5] = copy[5]!.replace(/[A-Za-z_]\w{2,}/, (word) => `${word}Other`);
+    const at = site.start + site.length;
+    const doubled = { lines: [...file.lines], eols: [...file.eols] };
+    doubled.lines.splice(at, 0, '', ...copy);
+    doubled.eols.splice(at, 0, ...new Array<string>(copy.length + 1).fill(file.eols[at - 1]!));
+    doubled.lines[site.start + 4] = `${doubled.lines[site.start + 4]} // reviewed`;
+    return {
+      id,
+      group: 'shapes',
+      files: { [path]: utf8(join_(doubled)) },
+      reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site))),
+      expect: { kind: 'apply', files: { [path]: utf8(join_(edited(doubled, site))) } },
+      size: sizeOf(file.lines.length),
+    };
+  },
+  'near-duplicate-changed': ({ path, text, next, id }) => {
+    // The same, but the person changed a context line of the true place beyond an
+    // annotation: both places differ from SEARCH by one line, and which is meant is a guess.
+    const file = split(text);
+    const site = pickSite(file.lines, next, 6, (block) => /[A-Za-z_]\w{2,}/.test(block[4]!) && /[A-Za-z_]\w{2,}/.test(block[5]!));
+    if (!site) return undefined;
+    const copy = searchOf(file, site);
+    copy[5] = copy[5]!.replace(/[A-Za-z_]\w{2,}/, (word) => `${word}Other`);
+    const at = site.start + site.length;
+    const doubled = { lines: [...file.lines], eols: [...file.eols] };
+    doubled.lines.splice(at, 0, '', ...copy);
+    doubled.eols.splice(at, 0, ...new Array<string>(copy.length + 1).fill(file.eols[at - 1]!));
+    doubled.lines[site.start + 4] = doubled.lines[site.start + 4]!.replace(/[A-Za-z_]\w{2,}/, (word) => `${word}Renamed`);
+    return { id, group: 'shapes', files: { [path]: utf8(join_(doubled)) }, reply: reply(srBlock(path, searchOf(file, site), replaceOf(file, site))), expect: { kind: 'reject' }, size: sizeOf(file.lines.length) };
+  },
+  'blank-line-at-replace-edge': basic('shapes', (file, site, path) => {
+    // REPLACE ends with a blank line the edit adds: it is kept.
+    const result = edited(file, site);
+    const last = site.start + site.length + 1;
+    result.lines.splice(last, 0, '');
+    result.eols.splice(last, 0, result.eols[last - 1]!);
+    return { reply: reply(srBlock(path, searchOf(file, site), [...replaceOf(file, site), ''])), expect: { kind: 'apply', files: { [path]: utf8(join_(result)) } } };
+  }),
+  'end-of-file-no-newline': ({ path, text, next, id }) => {
+    // The edit changes the file's last lines and adds one after them; the file has no
+    // final newline, and the result has none either.
+    const file = split(text.replace(/\n+$/, ''));
+    void next;
+    const start = file.lines.length - 4;
+    const search = file.lines.slice(start);
+    if (search.filter((line) => line.trim().length > 3).length < 2) return undefined;
+    const replace = [...search, `${indentOf(search[search.length - 1]!)}refineLoopTrace(${start});`];
+    const result = { lines: [...file.lines, replace[replace.length - 1]!], eols: [...file.eols.slice(0, -1), '\n', ''] };
+    return { id, group: 'shapes', files: { [path]: utf8(join_(file)) }, reply: reply(srBlock(path, search, replace)), expect: { kind: 'apply', files: { [path]: utf8(join_(result)) } }, size: sizeOf(file.lines.length) };
+  },
+  'reindent-on-purpose': basic(
+    'shapes',
+    (file, site, path) => {
+      // The agent's block is indented 4 columns deeper than the file, and REPLACE moves one
+      // kept line 2 columns further in on purpose: the file gets that line 2 columns further in.
+      const search = searchOf(file, site);
+      const k = site.at + 2;
+      const replace = replaceOf(file, site);
+      const moved = replace.indexOf(search[k]!);
+      replace[moved] = `  ${replace[moved]}`;
+      const result = edited(file, site);
+      result.lines[site.start + k + 1] = `  ${result.lines[site.start + k + 1]}`;
+      const shift = (lines: string[]) => lines.map((line) => (line.trim() ? `    ${line}` : line));
+      return { reply: reply(srBlock(path, shift(search), shift(replace))), expect: { kind: 'apply', files: { [path]: utf8(join_(result)) } } };
+    },
+    { want: (block) => block.every((line) => !line.includes('\t')) && block.filter((line) => line.trim()).length === block.length },
+  ),
+};
+Object.assign(harder, shapes);
 Object.assign(generators, harder);
 
 export const corpusClasses = Object.keys(generators);

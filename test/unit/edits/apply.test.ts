@@ -10,7 +10,8 @@ async function run(files: Record<string, string | Uint8Array>, reply: string, es
   return applyEdits(parsed.edits, memoryWorkspace(files, escaping));
 }
 
-const sr = (path: string, search: string, replace: string) => `${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace}\n>>>>>>> REPLACE\n`;
+// An empty REPLACE is no line at all (a blank line between the markers is a blank line).
+const sr = (path: string, search: string, replace: string) => `${path}\n<<<<<<< SEARCH\n${search}\n=======\n${replace === '' ? '' : `${replace}\n`}>>>>>>> REPLACE\n`;
 
 test('CRLF, no final newline and untouched bytes survive an edit', async () => {
   const before = 'a = 1\r\nb = 2\r\nc = 3';
