@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../domain/errors';
-import { errorMessage } from '../domain/errors';
+import { parseArgs } from 'node:util';
+import { UsageError, errorMessage } from '../domain/errors';
 import { contentHash } from '../domain/hash';
 import type { FileChange, WorkspacePath } from '../domain/model';
 import type { FileWrite } from '../domain/ports';
@@ -130,25 +130,21 @@ async function rollBack(workspace: FileWorkspace, writes: readonly FileWrite[], 
 }
 
 export const apply: Subcommand = async (args, io) => {
-  let root = io.cwd;
-  let json = false;
-  let dryRun = false;
-  let replyFile: string | undefined;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--help' || arg === '-h') {
-      io.stdout(help);
-      return 0;
-    } else if (arg === '--json') json = true;
-    else if (arg === '--dry-run') dryRun = true;
-    else if (arg === '--root') {
-      const value = args[++index];
-      if (!value) throw new UsageError(`--root needs a folder.\n\n${help}`);
-      root = isAbsolute(value) ? value : resolve(io.cwd, value);
-    } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'.\n\n${help}`);
-    else if (replyFile !== undefined) throw new UsageError(`one reply file at most; got '${replyFile}' and '${arg}'.\n\n${help}`);
-    else replyFile = arg;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, strict: true, allowPositionals: true, options: { root: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)}\n\n${help}`);
   }
+  if (parsed.values.help) {
+    io.stdout(help);
+    return 0;
+  }
+  if (parsed.positionals.length > 1) throw new UsageError(`one reply file at most; got ${parsed.positionals.map((name) => `'${name}'`).join(' and ')}.\n\n${help}`);
+  const root = parsed.values.root === undefined ? io.cwd : isAbsolute(parsed.values.root) ? parsed.values.root : resolve(io.cwd, parsed.values.root);
+  const json = parsed.values.json === true;
+  const dryRun = parsed.values['dry-run'] === true;
+  const replyFile = parsed.positionals[0];
 
   let reply: string;
   if (replyFile === undefined || replyFile === '-') reply = await io.readStdin();

@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import type { SessionResult } from '../../src/vscode/loopApi';
 import { createRunSessionTool, type ChatDeps } from '../../src/vscode/chat/lmTool';
 import { decode, encode, testingApi, waitFor, workspaceUri } from './editorHelpers';
-import { EXTENSION_ID } from './helpers';
 
 // The language-model tool and the @refine chat participant in the real VS Code host,
 // with the real loop and `node --test` on the integration workspace.
@@ -67,10 +66,13 @@ describe('In the editor: the language-model tool and the @refine participant', (
     const api = await testingApi();
     original = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!;
     api.setLoop(undefined);
-    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    // The fixtures are the repository's (out/test/integration → the root): an extension
+    // installed from the .vsix carries no test/. The guarded settings are the person's own
+    // (user level): a workspace value would ask first.
+    const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Workspace);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(extensionPath, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Workspace);
+    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
+    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Global);
     await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
     await api.confirmed.add('node --test');
   });
@@ -84,7 +86,7 @@ describe('In the editor: the language-model tool and the @refine participant', (
   });
   after(async () => {
     const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) await configuration.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
   });
 
   /** Approves round 1 and keeps the green result, as the person would in the panel. */
