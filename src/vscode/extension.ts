@@ -13,6 +13,7 @@ import { ApiKeys } from './secrets';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
 import { SessionStatus } from './sessionStatus';
+import { RoundTabs } from './roundTabs';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
 import { setTranslator } from './translate';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const decisions = new GateDecisions(controller, log).register(context);
   new PanelBridge(controller, decisions, panel, diffs, log, (sessionId) => getHistory().load(sessionId)).register(context);
   new SessionStatus(controller).register(context);
+  context.subscriptions.push(new RoundTabs(controller.model, diffs, log));
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),
