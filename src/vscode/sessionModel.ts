@@ -53,6 +53,8 @@ export interface LiveSession {
   roundsDone?: number;
   baseline?: TestSummary;
   tokens: number;
+  /** How the person knows the agent ("my-agent.mjs", a model name). */
+  agentName?: string;
   phase: PanelPhase;
   status: string;
   currentRound: number;
@@ -100,6 +102,12 @@ export class SessionModel {
     return record;
   }
 
+  /** Names the session's agent for the status lines. */
+  nameAgent(sessionId: string, name: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session) session.agentName = name;
+  }
+
   /** Takes one event of the loop. */
   apply(sessionId: string, event: SessionEvent, now: number): void {
     let session = this.sessions.get(sessionId);
@@ -122,10 +130,10 @@ export class SessionModel {
         session.currentRound = event.round;
         this.round(session, event.round);
         session.phase = 'working';
-        session.status = t('Round {0}: waiting for the agent…', event.round);
+        session.status = t('Round {0}: waiting for {1}…', event.round, session.agentName ?? t('the agent'));
         break;
       case 'agentProgress':
-        session.status = event.message ?? t('Round {0}: the agent has written {1} characters…', event.round, event.characters ?? 0);
+        session.status = event.message ? t('{0}: {1}', session.agentName ?? t('The agent'), event.message) : t('{0} is writing, {1} characters', session.agentName ?? t('The agent'), (event.characters ?? 0).toLocaleString());
         break;
       case 'proposalReady': {
         const round = this.round(session, event.round);
