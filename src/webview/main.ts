@@ -45,7 +45,7 @@ setRenderer(render);
 function header(current: PanelState): HTMLElement {
   const { budget } = current;
   const used = budget.minutesUsed === 0 ? t('under 1') : String(budget.minutesUsed);
-  const budgetParts = [budget.maxMinutes ? t('{0} min used of {1} min allowed', used, budget.maxMinutes) : t('{0} min so far', used)];
+  const budgetParts = [current.outcome ? t('took {0} min', used) : budget.maxMinutes ? t('{0} min used of {1} min allowed', used, budget.maxMinutes) : t('{0} min so far', used)];
   const tokens = budget.tokensUsed.toLocaleString();
   if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(budget.maxTokens ? t('{0} of {1} tokens used', tokens, budget.maxTokens.toLocaleString()) : t('{0} tokens used', tokens));
   const mode = current.approvalMode === 'autoUntilGreen' ? t('Rounds apply without asking until the tests pass (protected files still ask)') : t('You approve each round before it is applied');
