@@ -286,7 +286,7 @@ async function main() {
   await page.screenshot({ path: join(artifacts, '09-passed-dark.png') });
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-dark.png') });
   log('dark theme screenshot taken');
-  await smallCopies(context, ['02-review-round-1', '05-after-tests-gate', '08-sessions-view', '09-passed-dark']);
+  await smallCopies(context, ['02-review-round-1', '05-after-tests-gate', '07-passed', '08-sessions-view']);
   return 0;
 }
 
