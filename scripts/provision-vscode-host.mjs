@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { codeServerVersion, hostCacheDir, codeServerRoot } from './vscode-host-paths.mjs';
 
 const DEBIAN_PACKAGES = ['libkrb5-dev', 'ripgrep', 'chromium'];
+// The built-in TypeScript extension looks for tsserver at
+// lib/vscode/extensions/node_modules/typescript/lib/tsserver.js (its `bundledVersion`);
+// the npm build of code-server leaves that folder out, and every start then shows the
+// error "Could not find bundled tsserver.js". The version is the one code-server's
+// extensions/npm-shrinkwrap.json pins.
+const BUNDLED_TYPESCRIPT = '5.8.3';
 const NATIVE_MODULES = ['kerberos', 'node-pty', '@vscode/spdlog', '@parcel/watcher', 'native-watchdog', '@vscode/deviceid'];
 
 function log(message) {
@@ -102,6 +108,30 @@ function installCodeServer() {
   log(`code-server ${codeServerVersion} provisioned in ${root}`);
 }
 
+/** Adds the TypeScript the built-in extension expects; additive and safe while the host is in use. */
+function ensureBundledTypescript() {
+  const extensionsDir = join(codeServerRoot(), 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
+  const target = join(extensionsDir, 'node_modules', 'typescript');
+  if (existsSync(join(target, 'lib', 'tsserver.js'))) return;
+  // Installed into a scratch folder beside it and renamed into place: a host starting
+  // meanwhile sees either no typescript or a whole one.
+  const staging = join(extensionsDir, `.typescript-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'refine-loop-bundled-typescript', private: true }, null, 2));
+  try {
+    npm(['install', '--ignore-scripts', '--no-save', `typescript@${BUNDLED_TYPESCRIPT}`], staging);
+    mkdirSync(join(extensionsDir, 'node_modules'), { recursive: true });
+    if (!existsSync(join(target, 'lib', 'tsserver.js'))) {
+      rmSync(target, { recursive: true, force: true });
+      renameSync(join(staging, 'node_modules', 'typescript'), target);
+    }
+    log(`typescript ${BUNDLED_TYPESCRIPT} put where the built-in TypeScript extension looks for tsserver.js`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 function isSymlink(path) {
   try {
     return lstatSync(path).isSymbolicLink();
@@ -123,6 +153,7 @@ try {
   const started = Date.now();
   ensureDebianPackages();
   installCodeServer();
+  ensureBundledTypescript();
   checkChromium();
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {

@@ -4,9 +4,10 @@
 // `command` agent of test/fixtures/e2e/agent.js:
 //   Start → the diff shown → Reject with a reason → a revised proposal → Approve →
 //   tests fail → Continue → Approve → tests pass → outcome `passed`,
-// then checks the files on disk and runs the demo's tests itself. Screenshots of the
-// review panel and the diff editor go to test-results/e2e/. The server and the browser
-// this script starts are always ended.
+// then checks the files on disk and runs the demo's tests itself. A screenshot of every
+// step (numbered in order: start, each review, each gate, passed, the Sessions view, the
+// dark theme) goes to test-results/e2e/. The server and the browser this script starts
+// are always ended.
 //
 // Usage: node scripts/run-e2e.mjs [--headed] [--keep]
 import { spawnSync } from 'node:child_process';
@@ -78,7 +79,7 @@ async function main() {
 
   const browser = await launchChromium({ headless: !headed });
   addCleanup(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1680, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
   addCleanup(async () => {
@@ -130,6 +131,7 @@ async function main() {
   await runCommand('Refine Loop: Start');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'the task' }).waitFor();
   await quickInputBox.fill('Make the cart tests pass');
+  await page.screenshot({ path: join(artifacts, '01-start-task.png') });
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'what the agent sees' }).waitFor();
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Active file' }).first().waitFor();
@@ -157,8 +159,14 @@ async function main() {
   await expectText(panel.locator('.summary'), 'fraction');
   await clearNotifications();
   await page.waitForTimeout(500);
-  await page.screenshot({ path: join(artifacts, 'round-1-diff-and-panel.png') });
+  await page.screenshot({ path: join(artifacts, '02-review-round-1.png') });
   await page.locator('.monaco-diff-editor').first().screenshot({ path: join(artifacts, 'diff-editor.png') });
+  // One place to read the proposal: the diff editor has the width to show both sides.
+  check((await page.locator('.monaco-diff-editor.side-by-side').count()) > 0, 'the diff editor shows the proposal side by side beside the panel');
+  check((await panel.locator('pre.lines').count()) === 0, 'the panel does not repeat the hunks the diff shows');
+  await expectText(panel.locator('.hunk-where'), 'in applyDiscount');
+  check(!((await panel.locator('body').textContent()) ?? '').includes('@@'), 'no raw hunk headers in the panel');
+  await expectText(panel.locator('#mode'), 'You approve each round');
   log('round 1: proposal shown in the diff editor and the panel');
   await panel.locator('#reason').fill('percent is a percentage: 10 means 10 %, so take amount * percent / 100 off');
   await panel.locator('#reason').press('Control+Enter');
@@ -170,23 +178,31 @@ async function main() {
   await panel.locator('#approve').waitFor();
   await clearNotifications();
   await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, '03-review-round-2.png') });
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-round-2.png') });
   // Per-hunk choice: unticking Keep asks why and changes what Approve says; ticking it again undoes that.
   const keepBox = panel.locator('.hunk input[type="checkbox"]').first();
   await keepBox.uncheck();
   await panel.locator('.hunk-reason').first().fill('not this hunk');
   await expectText(panel.locator('#approve'), 'Approve the rest (1 hunk rejected)');
-  await panelFrame.screenshot({ path: join(artifacts, 'review-panel-hunk-rejected.png') });
+  await panelFrame.screenshot({ path: join(artifacts, '04-review-panel-hunk-rejected.png') });
   await keepBox.check();
-  await expectText(panel.locator('#approve'), 'Approve');
+  await expectText(panel.locator('#approve'), 'Approve and run the tests');
   check((await panel.locator('.hunk-reason').count()) === 0, 'the reason box goes away with the hunk kept again');
   await panel.locator('#approve').click();
   log('round 2: approved');
   await panel.locator('#continue').waitFor();
-  await expectText(panel.locator('#test-summary'), '1 failing');
+  // Failing first: the two tests that failed re-ran; the others did not run (not "skipped").
+  await expectText(panel.locator('#test-summary'), 'Re-ran the 2 tests that failed: 1 fixed, 1 still fails; the other');
+  await expectText(panel.locator('#continue'), 'Continue: send the 1 failure to the agent');
+  await expectText(panel.locator('#stop-keep'), "Stop and keep round 2's change");
+  await expectText(panel.locator('#stop-revert'), 'Undo all rounds');
+  // The round's proposal tab is now the applied change.
+  await page.locator('.tab', { hasText: 'cart.js (applied in round 2)' }).first().waitFor();
+  check((await page.locator('.tab', { hasText: 'Round 2 proposal' }).count()) === 0, 'no tab still calls the applied round a proposal');
   await clearNotifications();
   await page.waitForTimeout(300);
-  await page.screenshot({ path: join(artifacts, 'round-2-tests-failed.png') });
+  await page.screenshot({ path: join(artifacts, '05-after-tests-gate.png') });
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-tests.png') });
   check(readFileSync(join(workspace, 'src', 'cart.js'), 'utf8').includes('return amount - (amount * percent) / 100;'), 'round 2 is on disk');
   await panel.locator('#continue').click();
@@ -195,6 +211,9 @@ async function main() {
   // Round 3: approve; the tests pass; the outcome is `passed`.
   await expectText(badge, 'Round 3 of 5');
   await expectText(panel.locator('.summary'), 'quantity');
+  await clearNotifications();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, '06-review-round-3.png') });
   await panel.locator('h1.task').click();
   await panel.locator('body').press('a');
   log('round 3: approved (the A key in the panel)');
@@ -211,7 +230,9 @@ async function main() {
   await page.locator('.statusbar-item', { hasText: 'Passed' }).first().waitFor();
   await clearNotifications();
   await page.waitForTimeout(300);
-  await page.screenshot({ path: join(artifacts, 'passed.png') });
+  await page.locator('.tab', { hasText: 'cart.js (applied in round 3)' }).first().waitFor();
+  check((await page.locator('.tab', { hasText: 'proposal)' }).count()) === 0, 'at the end no tab is a proposal any more');
+  await page.screenshot({ path: join(artifacts, '07-passed.png') });
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-passed.png') });
   log('outcome: passed');
 
@@ -233,10 +254,14 @@ async function main() {
   if ((await sessionRow.getAttribute('aria-expanded')) !== 'true') await sessionRow.click();
   await tree.locator('.monaco-list-row', { hasText: 'Round 3' }).first().waitFor();
   const roundRow = tree.locator('.monaco-list-row', { hasText: 'Round 3' }).first();
-  check(((await roundRow.textContent()) ?? '').includes('0 failing'), 'round 3 shows 0 failing in the Sessions view');
+  check(((await roundRow.textContent()) ?? '').includes('tests pass'), 'round 3 says the tests pass in the Sessions view');
+  const round2Row = tree.locator('.monaco-list-row', { hasText: 'Round 2' }).first();
+  check(((await round2Row.textContent()) ?? '').includes('1 fixed, 1 still failing'), 'round 2 is progress in the Sessions view');
+  check((await round2Row.locator('.codicon-arrow-up').count()) === 1, 'round 2 has the progress icon, not a red cross');
+  check((await tree.locator('.monaco-list-row', { hasText: 'Round 1' }).first().locator('.codicon-close').count()) === 1, 'the rejected round 1 has the rejected icon');
   await roundRow.click();
   await tree.locator('.monaco-list-row', { hasText: 'cart.js' }).first().waitFor();
-  await page.screenshot({ path: join(artifacts, 'sessions-view.png') });
+  await page.screenshot({ path: join(artifacts, '08-sessions-view.png') });
   log('sessions view lists the session');
 
   // Export Report: the session as Markdown in a new editor.
@@ -263,9 +288,25 @@ async function main() {
   await quickInput.waitFor({ state: 'hidden' });
   await page.locator('.monaco-workbench.vs-dark').waitFor();
   await page.waitForTimeout(800);
+  await page.screenshot({ path: join(artifacts, '09-passed-dark.png') });
   await panelFrame.screenshot({ path: join(artifacts, 'review-panel-dark.png') });
   log('dark theme screenshot taken');
+  await smallCopies(context, ['02-review-round-1', '05-after-tests-gate', '07-passed', '08-sessions-view']);
   return 0;
+}
+
+/** Copies at 2/3 size of the screenshots the README shows (docs/images/ takes them from here), drawn by the browser itself. */
+async function smallCopies(context, names) {
+  const folder = join(artifacts, 'small');
+  mkdirSync(folder, { recursive: true });
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1120, height: 667 });
+  for (const name of names) {
+    const data = readFileSync(join(artifacts, `${name}.png`)).toString('base64');
+    await page.setContent(`<body style="margin:0"><img id="shot" style="width:1120px;display:block" src="data:image/png;base64,${data}"></body>`);
+    await page.locator('#shot').screenshot({ path: join(folder, `${name}.png`) });
+  }
+  await page.close();
 }
 
 async function expectText(locator, text) {

@@ -46,7 +46,8 @@ export function cleanupOnExit(log) {
 }
 
 export function ensureProvisioned(log) {
-  if (existsSync(codeServerEntry())) return;
+  // The bundled tsserver came later to the provisioning: a cache without it is completed.
+  if (existsSync(codeServerEntry()) && existsSync(join(codeServerEntry(), '..', '..', '..', 'lib', 'vscode', 'extensions', 'node_modules', 'typescript', 'lib', 'tsserver.js'))) return;
   log?.('VS Code test host not provisioned yet: provisioning (one time)');
   const result = spawnSync(process.execPath, [join(root, 'scripts', 'provision-vscode-host.mjs')], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error('provisioning the VS Code test host failed (see above)');

@@ -15,6 +15,8 @@ const hunkSchema = z.object({
   header: z.string(),
   /** Lines with their ' ', '+', '-' prefix. */
   lines: z.array(z.string()),
+  /** Where the hunk is, for a person: the changed lines on the new side and what encloses them. */
+  location: z.object({ startLine: z.number(), endLine: z.number(), onlyDeletes: z.boolean(), symbol: z.string().optional() }).optional(),
 });
 
 const panelFileSchema = z.object({
@@ -117,7 +119,8 @@ export const panelMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reject'), round: z.number(), reason: z.string().trim().min(1, 'Say why, so the agent can do better.') }),
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('afterTests'), round: z.number(), decision: z.enum(afterTestsChoices), reason: z.string().optional() }),
-  z.object({ type: z.literal('openDiff'), path: z.string().optional() }),
+  /** `line`: reveal this line (1-based, new side) in the diff. */
+  z.object({ type: z.literal('openDiff'), path: z.string().optional(), line: z.number().int().positive().optional() }),
   z.object({ type: z.literal('showLog') }),
 ]);
 export type PanelMessage = z.infer<typeof panelMessageSchema>;

@@ -16,6 +16,9 @@ import type { SessionModel } from './sessionModel';
 const DIFF_OPEN_WAIT_MS = 3000;
 
 export class EditorReviewer implements Reviewer {
+  /** Sessions whose columns were sized once (the person's sizes count after that). */
+  private readonly laidOut = new Set<string>();
+
   constructor(
     private readonly gates: GateController,
     private readonly model: SessionModel,
@@ -40,6 +43,10 @@ export class EditorReviewer implements Reviewer {
     }
     // The panel goes beside the diff (moved there if it shared the diff's column).
     this.panel.show(true, vscode.ViewColumn.Two);
+    if (!this.laidOut.has(proposal.sessionId)) {
+      this.laidOut.add(proposal.sessionId);
+      await this.panel.narrowBesideDiff();
+    }
     try {
       return await decision;
     } finally {

@@ -14,6 +14,7 @@ import { useConfirmationStore } from './configuration';
 import { SessionCommands } from './sessionCommands';
 import { SessionController } from './sessionController';
 import { SessionStatus } from './sessionStatus';
+import { RoundTabs } from './roundTabs';
 import { SessionsView } from './sessionsView';
 import { ConfirmedTestCommands } from './start';
 import { setTranslator } from './translate';
@@ -66,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const decisions = new GateDecisions(controller, log).register(context);
   new PanelBridge(controller, decisions, panel, diffs, log, (sessionId) => getHistory().load(sessionId)).register(context);
   new SessionStatus(controller).register(context);
+  context.subscriptions.push(new RoundTabs(controller.model, diffs, log));
   const sessions = new SessionsView(
     {
       live: () => controller.model.list(),

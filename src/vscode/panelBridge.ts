@@ -100,6 +100,12 @@ export class PanelBridge extends Disposable {
         case 'openDiff': {
           const current = this.controller.currentRound();
           if (!current) throw new UsageError(vscode.l10n.t('There is no round with a diff to open yet.'));
+          if (message.path && message.line && this.diffs.hasRound(current.sessionId, current.round)) {
+            // A hunk's place: the diff opens at its first changed line (on the proposed side).
+            const at = new vscode.Position(message.line - 1, 0);
+            await this.diffs.openDiff(current.sessionId, current.round, message.path, { viewColumn: vscode.ViewColumn.One, preserveFocus: false, selection: new vscode.Range(at, at) });
+            break;
+          }
           // Through the commands, which load a round's contents from the journal when needed.
           if (message.path) await vscode.commands.executeCommand('refineLoop.openRoundDiff', { kind: 'file', sessionId: current.sessionId, round: current.round, path: message.path });
           else await vscode.commands.executeCommand('refineLoop.openAllChanges', { kind: 'round', session: { sessionId: current.sessionId }, round: { round: current.round } });

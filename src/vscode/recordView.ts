@@ -1,5 +1,6 @@
 // A stored session record as the review panel's state: what the panel shows again after
 // a window reload, when the session itself (held in memory) is gone. Pure (no `vscode`).
+import { locateHunk } from '../edits/hunkLocation';
 import type { PanelFile, PanelState } from '../protocol/reviewPanel';
 import { parsePatch } from 'diff';
 import type { SessionRecord } from '../domain/record';
@@ -20,7 +21,10 @@ export function hunksOfPatch(patch: string): Map<string, Hunk[]> {
     if (!path) continue;
     const hunks = files.get(path) ?? [];
     for (const hunk of file.hunks) {
-      hunks.push({ id: `${hunks.length + 1}`, header: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, lines: hunk.lines });
+      // The stored patch has no whole file: the hunk's own new-side lines name what encloses it, where they show it.
+      const newSide = [...(Array(Math.max(0, hunk.newStart - 1)).fill('') as string[]), ...hunk.lines.filter((line) => !line.startsWith('-') && !line.startsWith('\\')).map((line) => line.slice(1))];
+      const id = `${hunks.length + 1}`;
+      hunks.push({ id, header: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, lines: hunk.lines, location: locateHunk({ id, ...hunk }, newSide) });
     }
     files.set(path, hunks);
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../domain/dispose';
 import { randomHex } from '../domain/hex';
+import { errorMessage } from '../domain/errors';
 import {
   REVIEW_PANEL_VIEW_TYPE,
   hostMessageSchema,
@@ -70,6 +71,24 @@ export class ReviewPanel extends Disposable {
     // Beside the diffs, which open in the first column.
     const panel = vscode.window.createWebviewPanel(REVIEW_PANEL_VIEW_TYPE, vscode.l10n.t('Refine Loop Review'), { viewColumn: column ?? vscode.ViewColumn.Two, preserveFocus }, this.options());
     this.attach(panel);
+  }
+
+  /**
+   * Gives the diff editor the width: with the diff in the first column and the panel in
+   * the second (and no other groups), the panel's column takes about 30 %. The diff
+   * editor goes side by side only above about 900 px (its own setting
+   * `diffEditor.useInlineViewWhenSpaceIsLimited`, the person's to change), so it should not
+   * lose half of the window to the panel. Called once a session: after that, the sizes
+   * are the person's.
+   */
+  async narrowBesideDiff(): Promise<void> {
+    const groups = vscode.window.tabGroups.all;
+    if (!this.panel || groups.length !== 2 || this.panel.viewColumn !== vscode.ViewColumn.Two) return;
+    try {
+      await vscode.commands.executeCommand('vscode.setEditorLayout', { orientation: 0, groups: [{ size: 0.7 }, { size: 0.3 }] });
+    } catch (error) {
+      this.log.warn('panel', `could not size the editor columns: ${errorMessage(error)}`);
+    }
   }
 
   /** Shows this state now if the panel is ready, else as soon as it is. */

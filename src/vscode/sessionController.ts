@@ -9,6 +9,7 @@ import { EditorReviewer } from './editorReviewer';
 import { GateController, type PendingGate } from './gates';
 import type { SessionPorts, SessionResult, SessionTask } from './loopApi';
 import type { Log } from './log';
+import { agentName } from './agentName';
 import { withAgentProgress, withTestProgress } from './progress';
 import type { ReviewPanel } from './reviewPanel';
 import { SessionModel, outcomeLabel } from './sessionModel';
@@ -94,8 +95,10 @@ export class SessionController extends Disposable {
     const workspace = new VscodeWorkspace(request.root, this.log);
     this.model.begin(sessionId, request.task.task, Date.now(), request.settings.maxRounds, request.settings.approvalMode);
     this.lastSessionId = sessionId;
+    const name = agentName(request.settings);
+    this.model.nameAgent(sessionId, name);
     const ports: SessionPorts = {
-      agent: withAgentProgress(request.agent),
+      agent: withAgentProgress(request.agent, name),
       tests: withTestProgress(request.tests),
       workspace,
       reviewer: this.reviewer,

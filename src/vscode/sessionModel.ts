@@ -6,6 +6,8 @@ import type { ToolRead } from '../domain/ports';
 import type { PanelFile, PanelPhase, PanelState } from '../protocol/reviewPanel';
 import type { ProposalView, RoundView, SessionEvent } from '../domain/session';
 import { summarize, type TestReport } from '../domain/testReport';
+import { locateHunk } from '../edits/hunkLocation';
+import { failingFirstWords } from '../protocol/testWords';
 import { t } from './translate';
 
 export interface TestSummary {
@@ -23,6 +25,8 @@ export interface LiveRound {
   reason?: string;
   afterTests?: string;
   applied: boolean;
+  /** Its files were put back (a revert of this round or of all rounds). */
+  reverted?: boolean;
   tests?: TestSummary;
   newlyFailing?: number;
   fixed?: number;
@@ -49,6 +53,8 @@ export interface LiveSession {
   roundsDone?: number;
   baseline?: TestSummary;
   tokens: number;
+  /** How the person knows the agent ("my-agent.mjs", a model name). */
+  agentName?: string;
   phase: PanelPhase;
   status: string;
   currentRound: number;
@@ -96,6 +102,12 @@ export class SessionModel {
     return record;
   }
 
+  /** Names the session's agent for the status lines. */
+  nameAgent(sessionId: string, name: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session) session.agentName = name;
+  }
+
   /** Takes one event of the loop. */
   apply(sessionId: string, event: SessionEvent, now: number): void {
     let session = this.sessions.get(sessionId);
@@ -118,10 +130,10 @@ export class SessionModel {
         session.currentRound = event.round;
         this.round(session, event.round);
         session.phase = 'working';
-        session.status = t('Round {0}: waiting for the agent…', event.round);
+        session.status = t('Round {0}: waiting for {1}…', event.round, session.agentName ?? t('the agent'));
         break;
       case 'agentProgress':
-        session.status = event.message ?? t('Round {0}: the agent has written {1} characters…', event.round, event.characters ?? 0);
+        session.status = event.message ? t('{0}: {1}', session.agentName ?? t('The agent'), event.message) : t('{0} is writing, {1} characters', session.agentName ?? t('The agent'), (event.characters ?? 0).toLocaleString());
         break;
       case 'proposalReady': {
         const round = this.round(session, event.round);
@@ -162,7 +174,7 @@ export class SessionModel {
         round.testsScope = event.scope;
         round.newlyFailing = event.newlyFailing;
         round.fixed = event.fixed;
-        session.status = t('Round {0}: {1}', event.round, describeSummary(event.summary));
+        session.status = t('Round {0}: {1}', event.round, event.scope === 'selected' ? failingFirstWords(event.summary, t) : describeSummary(event.summary));
         break;
       }
       case 'afterTestsDecided':
@@ -172,7 +184,10 @@ export class SessionModel {
       case 'reverted':
         for (const number of event.rounds) {
           const round = session.rounds.find((candidate) => candidate.round === number);
-          if (round) round.afterTests = round.afterTests ?? 'reverted';
+          if (round) {
+            round.afterTests = round.afterTests ?? 'reverted';
+            round.reverted = true;
+          }
         }
         session.status = t('Reverted {0} file(s)', event.files.length);
         break;
@@ -212,7 +227,7 @@ export class SessionModel {
     round.tests = summarize(view.report);
     session.currentRound = view.round;
     session.phase = 'afterTests';
-    session.status = view.passed ? t('Round {0}: the tests pass', view.round) : t('Round {0}: {1}', view.round, describeSummary(round.tests));
+    session.status = view.passed ? t('Round {0}: the tests pass', view.round) : t('Round {0}: {1}', view.round, view.report.scope === 'selected' ? failingFirstWords(round.tests, t) : describeSummary(round.tests));
     this.fire(session.sessionId);
   }
 
@@ -261,7 +276,7 @@ export class SessionModel {
         ? {
             round: proposal.round,
             summary: proposal.summary,
-            files: proposal.diffs.map((diff) => panelFile(diff, proposal.protectedPaths, editedPaths)),
+            files: proposal.diffs.map((diff) => panelFile(diff, proposal.protectedPaths, editedPaths, proposal.changes.find((change) => change.path === diff.path))),
             editProblems: proposal.editProblems.map((problem) => ({ file: problem.file, reason: problem.reason })),
             ...(proposalRound?.reads ? { reads: proposalRound.reads.map((read) => ({ ...read })) } : {}),
           }
@@ -287,7 +302,8 @@ export class SessionModel {
   }
 }
 
-function panelFile(diff: FileDiff, protectedPaths: readonly string[], edited: ReadonlySet<string>): PanelFile {
+function panelFile(diff: FileDiff, protectedPaths: readonly string[], edited: ReadonlySet<string>, change?: FileChange): PanelFile {
+  const newLines = change?.after ? new TextDecoder().decode(change.after).split(/\r?\n/) : [];
   return {
     path: diff.path,
     status: diff.status,
@@ -299,6 +315,7 @@ function panelFile(diff: FileDiff, protectedPaths: readonly string[], edited: Re
       id: hunk.id,
       header: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`,
       lines: [...hunk.lines],
+      location: locateHunk(hunk, newLines),
     })),
   };
 }

@@ -6,6 +6,7 @@ import type { SessionRecord } from '../domain/record';
 import type { Log } from './log';
 import type { LiveSession } from './sessionModel';
 import { outcomeLabel } from './sessionModel';
+import { roundSign, roundWords, type RoundSign } from './roundSign';
 import { Throttle } from './throttle';
 
 /** The view redraws at most this often while a session streams events. */
@@ -17,6 +18,9 @@ interface RoundInfo {
   readonly round: number;
   readonly files: readonly { path: string; status: string; additions: number; deletions: number }[];
   readonly failing?: number;
+  readonly previousFailing?: number;
+  readonly newlyFailing?: number;
+  readonly fixed?: number;
   readonly decision?: string;
   readonly afterTests?: string;
   readonly applied: boolean;
@@ -67,11 +71,15 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
     switch (node.kind) {
       case 'session': {
         const { session } = node;
-        const item = new vscode.TreeItem(session.task || vscode.l10n.t('(no task)'), session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+        // The label stays short and the state sits first in the description and in the
+        // icon: inline actions cover the end of a row on hover.
+        const item = new vscode.TreeItem(shortTask(session.task) || vscode.l10n.t('(no task)'), session.running ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `session:${session.sessionId}`;
-        item.description = session.running ? vscode.l10n.t('running') : session.outcome ? `${outcomeLabel(session.outcome)} · ${new Date(session.startedAt).toLocaleString()}` : new Date(session.startedAt).toLocaleString();
+        const started = new Date(session.startedAt);
+        const when = started.toDateString() === new Date().toDateString() ? started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : started.toLocaleDateString();
+        item.description = session.running ? vscode.l10n.t('running') : session.outcome ? `${outcomeLabel(session.outcome)} · ${when}` : when;
         const state = session.running ? vscode.l10n.t('Running') : session.outcome ? `${outcomeLabel(session.outcome)}: ${session.reason ?? ''}` : vscode.l10n.t('Ended');
-        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${state}\n\n${vscode.l10n.t('{0} round(s)', session.rounds.length)} · ${session.sessionId}`);
+        item.tooltip = new vscode.MarkdownString(`**${session.task}**\n\n${state}\n\n${vscode.l10n.t('{0} round(s)', session.rounds.length)} · ${started.toLocaleString()} · ${session.sessionId}`);
         item.iconPath = session.running
           ? new vscode.ThemeIcon('sync~spin')
           : session.outcome === 'passed'
@@ -86,19 +94,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
         const deletions = round.files.reduce((sum, file) => sum + file.deletions, 0);
         const item = new vscode.TreeItem(vscode.l10n.t('Round {0}', round.round), round.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `round:${session.sessionId}:${round.round}`;
-        const parts = [`+${additions} −${deletions}`];
-        if (round.failing !== undefined) parts.push(vscode.l10n.t('{0} failing', round.failing));
-        if (round.decision === 'reject') parts.push(vscode.l10n.t('rejected'));
-        if (round.reverted) parts.push(vscode.l10n.t('reverted'));
-        item.description = parts.join(' · ');
-        item.iconPath =
-          round.decision === 'reject' || round.reverted
-            ? new vscode.ThemeIcon('discard')
-            : round.failing === undefined
-              ? new vscode.ThemeIcon('circle-outline')
-              : round.failing === 0
-                ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
-                : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+        const words = roundWords(round);
+        item.description = words ? `${words} · +${additions} −${deletions}` : `+${additions} −${deletions}`;
+        item.iconPath = signIcon(roundSign(round));
         item.contextValue = `round${round.applied && !round.reverted && !session.running ? '.revertable' : ''}`;
         item.tooltip = [vscode.l10n.t('Round {0}: {1} file(s)', round.round, round.files.length), round.decision, round.afterTests && vscode.l10n.t('then {0}', round.afterTests)].filter(Boolean).join(', ');
         return item;
@@ -154,6 +152,44 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNod
   }
 }
 
+function signIcon(sign: RoundSign): vscode.ThemeIcon {
+  switch (sign) {
+    case 'rejected':
+      return new vscode.ThemeIcon('close');
+    case 'reverted':
+      return new vscode.ThemeIcon('discard');
+    case 'pending':
+      return new vscode.ThemeIcon('circle-outline');
+    case 'passed':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'progress':
+      return new vscode.ThemeIcon('arrow-up', new vscode.ThemeColor('testing.iconPassed'));
+    case 'regression':
+      return new vscode.ThemeIcon('arrow-down', new vscode.ThemeColor('testing.iconFailed'));
+    case 'noProgress':
+      return new vscode.ThemeIcon('dash', new vscode.ThemeColor('testing.iconFailed'));
+  }
+}
+
+/** The task as a tree label: its first line, cut at a word near 40 characters (the tooltip has it whole). */
+export function shortTask(task: string): string {
+  const line = task.split('\n')[0]!.trim();
+  if (line.length <= 40) return line;
+  const cut = line.slice(0, 40);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 20 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** Each round with the failing count of the round before it (or the baseline). */
+function withPrevious<T extends { failing?: number }>(rounds: readonly T[], baseline: number | undefined): (T & { previousFailing?: number })[] {
+  let previous = baseline;
+  return rounds.map((round) => {
+    const result = { ...round, ...(previous !== undefined ? { previousFailing: previous } : {}) };
+    if (round.failing !== undefined && !(round as { reverted?: boolean }).reverted) previous = round.failing;
+    return result;
+  });
+}
+
 function fromRecord(record: SessionRecord): SessionInfo {
   return {
     sessionId: record.sessionId,
@@ -162,15 +198,17 @@ function fromRecord(record: SessionRecord): SessionInfo {
     outcome: record.outcome,
     reason: record.reason,
     running: false,
-    rounds: record.rounds.map((round) => ({
+    rounds: withPrevious(record.rounds.map((round) => ({
       round: round.round,
       files: round.proposal.files,
       failing: round.tests ? round.tests.summary.failed + round.tests.summary.problems : undefined,
+      newlyFailing: round.tests?.newlyFailing,
+      fixed: round.tests?.fixed,
       decision: round.review?.decision,
       afterTests: round.afterTests?.decision,
       applied: round.appliedPatch !== undefined || round.review?.decision === 'approve',
       reverted: round.reverted,
-    })),
+    })), record.baseline ? record.baseline.summary.failed + record.baseline.summary.problems : undefined),
   };
 }
 
@@ -182,15 +220,17 @@ function fromLive(live: LiveSession, running: boolean): SessionInfo {
     outcome: live.outcome,
     reason: live.reason,
     running,
-    rounds: live.rounds.map((round) => ({
+    rounds: withPrevious(live.rounds.map((round) => ({
       round: round.round,
       files: round.files,
       failing: round.tests ? round.tests.failed + round.tests.problems : undefined,
+      newlyFailing: round.newlyFailing,
+      fixed: round.fixed,
       decision: round.decision,
       afterTests: round.afterTests,
       applied: round.applied,
-      reverted: round.afterTests === 'reverted' || round.afterTests === 'revertRetry',
-    })),
+      reverted: round.reverted === true || round.afterTests === 'reverted' || round.afterTests === 'revertRetry' || round.afterTests === 'stopRevert',
+    })), live.baseline ? live.baseline.failed + live.baseline.problems : undefined),
   };
 }
 

@@ -11,13 +11,13 @@ export function gate(current: PanelState): HTMLElement {
     const round = current.proposal.round;
     const protectedFiles = current.proposal.files.filter((file) => file.protected);
     const rejectedCount = panel.choices.rejected.size;
-    const approveLabel = rejectedCount > 0 ? rejectedCount === 1 ? t('Approve the rest (1 hunk rejected)') : t('Approve the rest ({0} hunks rejected)', rejectedCount) : t('Approve');
+    const approveLabel = rejectedCount > 0 ? rejectedCount === 1 ? t('Approve the rest (1 hunk rejected)') : t('Approve the rest ({0} hunks rejected)', rejectedCount) : t('Approve and run the tests');
     const needsYes = protectedFiles.length > 0 && !panel.choices.approveProtected;
     return h(
       'section',
       { className: 'gate', id: 'gate-review', 'aria-label': t('Review decision') },
       h('h2', {}, t('Review this proposal')),
-      h('p', { className: 'muted hint' }, t('Keep or reject each hunk below. You can also edit the proposed side in the diff editor before approving: the agent is told what you changed.')),
+      h('p', { className: 'muted hint' }, t('The diff editor shows the change. Keep or reject each part below, or edit the proposed side in the diff editor before approving: the agent is told what you changed.')),
       protectedFiles.length > 0 &&
         h(
           'label',
@@ -49,7 +49,7 @@ export function gate(current: PanelState): HTMLElement {
           approveLabel,
         ),
         h('button', { id: 'open-all', className: 'secondary', title: t('Open the diff editor'), disabled: !live(), onclick: () => post({ type: 'openDiff' }) }, t('Open Diff')),
-        h('button', { id: 'stop', className: 'secondary', title: t('End the session without applying this proposal'), disabled: !live(), onclick: () => post({ type: 'stop' }) }, t('Stop')),
+        h('button', { id: 'stop', className: 'secondary', title: t('End the session without applying this proposal'), disabled: !live(), onclick: () => post({ type: 'stop' }) }, t('Stop (apply nothing)')),
       ),
       h(
         'div',
@@ -79,6 +79,10 @@ export function gate(current: PanelState): HTMLElement {
   if (current.phase === 'afterTests' && current.tests) {
     const round = current.tests.round;
     const passed = current.tests.passed;
+    const failures = current.tests.summary.failed + current.tests.summary.problems;
+    const appliedRounds = current.history.filter((point) => point.round > 0).length;
+    const continueLabel = failures === 1 ? t('Continue: send the 1 failure to the agent') : failures > 1 ? t('Continue: send the {0} failures to the agent', failures) : t('Continue: ask the agent for another round');
+    const keepLabel = passed ? t('Finish and keep the changes') : appliedRounds <= 1 ? t("Stop and keep round {0}'s change", round) : t('Stop and keep the files as they are now');
     return h(
       'section',
       { className: 'gate', id: 'gate-after-tests', 'aria-label': t('Decision after the tests') },
@@ -89,12 +93,12 @@ export function gate(current: PanelState): HTMLElement {
         'div',
         { className: 'buttons' },
         !passed &&
-          h('button', { id: 'continue', className: 'primary', title: t('Give the failures to the agent for the next round (C)'), 'aria-keyshortcuts': 'C', disabled: !live(), onclick: () => decideAfterTests(round, 'continue') }, t('Continue')),
-        h('button', { id: 'stop-keep', className: passed ? 'primary' : 'secondary', disabled: !live(), onclick: () => decideAfterTests(round, 'stopKeep') }, passed ? t('Finish and Keep') : t('Stop and Keep')),
-        h('button', { id: 'stop-revert', className: 'secondary', disabled: !live(), onclick: () => decideAfterTests(round, 'stopRevert') }, t('Stop and Revert All')),
+          h('button', { id: 'continue', className: 'primary', title: t('Give the failures to the agent for the next round (C)'), 'aria-keyshortcuts': 'C', disabled: !live(), onclick: () => decideAfterTests(round, 'continue') }, continueLabel),
+        h('button', { id: 'stop-keep', className: passed ? 'primary' : 'secondary', title: t('End the session; the files keep every applied change'), disabled: !live(), onclick: () => decideAfterTests(round, 'stopKeep') }, keepLabel),
         current.tests.suiteShrank &&
-          h('button', { id: 'accept-smaller-suite', className: 'secondary', title: t('Take the smaller suite as the new measure of this session'), disabled: !live(), onclick: () => decideAfterTests(round, 'acceptSmallerSuite') }, t('Accept Smaller Suite')),
-        !passed && h('button', { id: 'revert-retry', className: 'secondary', title: t('Undo this round and ask the agent again'), disabled: !live(), onclick: () => decideAfterTests(round, 'revertRetry') }, t('Revert Round and Retry')),
+          h('button', { id: 'accept-smaller-suite', className: 'secondary', title: t('Take the smaller suite as the new measure of this session'), disabled: !live(), onclick: () => decideAfterTests(round, 'acceptSmallerSuite') }, t('Accept the smaller suite')),
+        !passed && h('button', { id: 'revert-retry', className: 'secondary', title: t('Put the files back as they were before this round and ask the agent again'), disabled: !live(), onclick: () => decideAfterTests(round, 'revertRetry') }, t('Undo round {0} and ask again', round)),
+        h('button', { id: 'stop-revert', className: 'secondary danger', title: t('Put every file back as it was before round 1 and end the session'), disabled: !live(), onclick: () => decideAfterTests(round, 'stopRevert') }, t('Undo all rounds and stop')),
       ),
     );
   }

@@ -44,14 +44,15 @@ setRenderer(render);
 
 function header(current: PanelState): HTMLElement {
   const { budget } = current;
-  const minutes = budget.minutesUsed === 0 ? t('under a minute') : t('{0} min', budget.minutesUsed);
-  const budgetParts = [budget.maxMinutes ? t('{0} of {1} min', minutes, budget.maxMinutes) : minutes];
+  const used = budget.minutesUsed === 0 ? t('under 1') : String(budget.minutesUsed);
+  const budgetParts = [current.outcome ? t('took {0} min', used) : budget.maxMinutes ? t('{0} min used of {1} min allowed', used, budget.maxMinutes) : t('{0} min so far', used)];
   const tokens = budget.tokensUsed.toLocaleString();
-  if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(budget.maxTokens ? t('{0} tokens of {1}', tokens, budget.maxTokens.toLocaleString()) : t('{0} tokens', tokens));
+  if (budget.tokensUsed > 0 || budget.maxTokens > 0) budgetParts.push(budget.maxTokens ? t('{0} of {1} tokens used', tokens, budget.maxTokens.toLocaleString()) : t('{0} tokens used', tokens));
+  const mode = current.approvalMode === 'autoUntilGreen' ? t('Rounds apply without asking until the tests pass (protected files still ask)') : t('You approve each round before it is applied');
   return h(
     'header',
     { className: 'header', id: 'header' },
-    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, current.round === 0 ? t('Before round 1 of {0}', current.maxRounds) : t('Round {0} of {1}', current.round, current.maxRounds)), h('span', { className: 'muted' }, budgetParts.join(' · ')), h('span', { className: 'muted' }, current.approvalMode === 'autoUntilGreen' ? t('auto until green') : t('review each round'))),
+    h('div', { className: 'eyebrow' }, h('span', { className: 'badge', id: 'round-badge' }, current.round === 0 ? t('Before round 1 of {0}', current.maxRounds) : t('Round {0} of {1}', current.round, current.maxRounds)), h('span', { className: 'muted', id: 'budget' }, budgetParts.join(' · ')), h('span', { className: 'muted', id: 'mode' }, mode)),
     h('h1', { className: 'task' }, current.task),
     // Once ended, the outcome banner says it.
     !current.outcome && h('p', { className: `status phase-${current.phase}`, role: 'status', id: 'status' }, current.phase === 'working' ? h('span', { className: 'spinner', 'aria-hidden': 'true' }) : undefined, current.status),
@@ -75,8 +76,6 @@ function outcomeBanner(current: PanelState): HTMLElement {
 function outcomeText(outcome: string): string {
   return ({ stopped: t('Stopped'), limitReached: t('Limit reached'), stuck: t('Stuck'), failed: t('Failed') } as Record<string, string>)[outcome] ?? outcome;
 }
-
-// ------------------------------------------------------------------ keyboard
 
 // ------------------------------------------------------------------ keyboard
 

@@ -79,7 +79,13 @@ function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
               }),
               t(' Keep'),
             ),
-          h('code', { className: 'muted' }, hunk.header),
+          h(
+            'button',
+            { className: 'link hunk-where', title: t('Show these lines in the diff editor'), onclick: () => post({ type: 'openDiff', path: file.path, ...(hunk.location ? { line: hunk.location.startLine } : {}) }) },
+            hunkPlace(hunk, index),
+          ),
+          h('span', { className: 'added' }, `+${hunk.lines.filter((line) => line.startsWith('+')).length}`),
+          h('span', { className: 'deleted' }, `−${hunk.lines.filter((line) => line.startsWith('-')).length}`),
         ),
         rejected &&
           reviewing &&
@@ -92,8 +98,18 @@ function fileBlock(file: PanelFile, reviewing: boolean): HTMLElement {
             value: panel.choices.rejected.get(keyText) ?? '',
             oninput: (event: Event) => panel.choices.rejected.set(keyText, (event.target as HTMLInputElement).value),
           }),
-        h('pre', { className: 'lines' }, ...hunk.lines.map((line) => h('span', { className: line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx' }, line + '\n'))),
       );
     }),
   );
+}
+
+type PanelHunk = PanelFile['hunks'][number];
+
+/** "lines 4–5 in subtotal": where the hunk is, named as a person would (the diff editor shows its text). */
+export function hunkPlace(hunk: PanelHunk, index: number): string {
+  const where = hunk.location;
+  if (!where) return t('change {0}', index + 1);
+  if (where.onlyDeletes) return where.symbol ? t('removed after line {0} in {1}', where.startLine, where.symbol) : t('removed after line {0}', where.startLine);
+  if (where.startLine === where.endLine) return where.symbol ? t('line {0} in {1}', where.startLine, where.symbol) : t('line {0}', where.startLine);
+  return where.symbol ? t('lines {0}–{1} in {2}', where.startLine, where.endLine, where.symbol) : t('lines {0}–{1}', where.startLine, where.endLine);
 }

@@ -2,26 +2,18 @@
 // grouped (each group a section the person can close), and the chart of failing tests
 // per round.
 import type { PanelState } from '../protocol/reviewPanel';
+import { failingFirstWords } from '../protocol/testWords';
 import { t } from './l10n';
 import { h, svg } from './dom';
 import { cssId } from './store';
 
 export function testsSection(current: PanelState): HTMLElement {
   const tests = current.tests!;
-  const { summary } = tests;
   return h(
     'section',
     { className: 'tests', id: 'tests', 'aria-label': t('Test results') },
     h('h2', {}, t('Tests after round {0}', tests.round)),
-    h(
-      'p',
-      { className: 'test-summary', id: 'test-summary' },
-      h('span', { className: summary.failed > 0 ? 'deleted' : 'added' }, t('{0} failing', summary.failed)),
-      t(', {0} passing', summary.passed),
-      summary.skipped ? t(', {0} skipped', summary.skipped) : '',
-      tests.scope === 'selected' ? t(' (only the previously failing tests ran)') : '',
-      tests.newlyFailing || tests.fixed ? t(' · {0} fixed, {1} newly failing', tests.fixed, tests.newlyFailing) : '',
-    ),
+    h('p', { className: 'test-summary', id: 'test-summary' }, ...(tests.scope === 'selected' ? failingFirstSummary(tests) : fullSummary(tests))),
     tests.problems.length > 0 && h('ul', { className: 'problems' }, ...tests.problems.map((problem) => h('li', {}, h('strong', {}, problem.kind), ': ', problem.message))),
     ...tests.groups.map((group, index) =>
       h(
@@ -38,6 +30,23 @@ export function testsSection(current: PanelState): HTMLElement {
       ),
     ),
   );
+}
+
+type Tests = NonNullable<PanelState['tests']>;
+
+function fullSummary(tests: Tests): (Node | string)[] {
+  const { summary } = tests;
+  return [
+    h('span', { className: summary.failed > 0 ? 'deleted' : 'added' }, t('{0} failing', summary.failed)),
+    t(', {0} passing', summary.passed),
+    summary.skipped ? t(', {0} skipped', summary.skipped) : '',
+    tests.newlyFailing || tests.fixed ? t(' · {0} fixed, {1} newly failing', tests.fixed, tests.newlyFailing) : '',
+  ];
+}
+
+function failingFirstSummary(tests: Tests): (Node | string)[] {
+  const words = failingFirstWords(tests.summary, t);
+  return [h('span', { className: tests.summary.failed > 0 ? 'deleted' : 'added' }, words.charAt(0).toUpperCase() + words.slice(1))];
 }
 
 export function chartSection(current: PanelState): HTMLElement {

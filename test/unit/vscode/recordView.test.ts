@@ -22,8 +22,8 @@ test('a unified patch of several files becomes their hunks', () => {
   const files = hunksOfPatch(patch);
   assert.deepEqual([...files.keys()], ['src/a.js', 'src/gone.js']);
   assert.deepEqual(files.get('src/a.js'), [
-    { id: '1', header: '@@ -1,2 +1,2 @@', lines: [' keep', '-old', '+new'] },
-    { id: '2', header: '@@ -10,1 +10,1 @@', lines: ['-x', '+y'] },
+    { id: '1', header: '@@ -1,2 +1,2 @@', lines: [' keep', '-old', '+new'], location: { startLine: 2, endLine: 2, onlyDeletes: false } },
+    { id: '2', header: '@@ -10,1 +10,1 @@', lines: ['-x', '+y'], location: { startLine: 10, endLine: 10, onlyDeletes: false } },
   ]);
   assert.deepEqual(files.get('src/gone.js')?.[0]?.lines, ['-bye']);
 });
@@ -106,5 +106,5 @@ test('the restored panel marks as edited only the files the person edited, read 
   };
   const files = panelStateFromRecord(record, 0).proposal?.files ?? [];
   assert.deepEqual(files.map((file) => [file.path, file.edited]), [['src/a.js', false], ['src/a.jsx', true]]);
-  assert.deepEqual(files[1]?.hunks, [{ id: '1', header: '@@ -1,1 +1,1 @@', lines: ['-x', '+y'] }]);
+  assert.deepEqual(files[1]?.hunks, [{ id: '1', header: '@@ -1,1 +1,1 @@', lines: ['-x', '+y'], location: { startLine: 1, endLine: 1, onlyDeletes: false } }]);
 });

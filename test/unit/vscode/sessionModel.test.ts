@@ -30,7 +30,7 @@ test('the model follows the events of a session into the panel state: rounds, to
   assert.equal(state.round, 1);
   assert.equal(state.budget.tokensUsed, 120);
   assert.equal(state.budget.minutesUsed, 2);
-  assert.deepEqual(state.proposal?.files[0], { path: 'a.js', status: 'modified', additions: 1, deletions: 1, protected: true, edited: true, hunks: [{ id: 'h1', header: '@@ -2,1 +2,1 @@', lines: ['-a', '+b'] }] });
+  assert.deepEqual(state.proposal?.files[0], { path: 'a.js', status: 'modified', additions: 1, deletions: 1, protected: true, edited: true, hunks: [{ id: 'h1', header: '@@ -2,1 +2,1 @@', lines: ['-a', '+b'], location: { startLine: 2, endLine: 2, onlyDeletes: false } }] });
   model.apply('s1', { type: 'reviewDecided', round: 1, decision: 'approve' }, t0);
   model.apply('s1', { type: 'testsFinished', round: 1, summary: { passed: 3, failed: 0, skipped: 0, problems: 0 }, scope: 'full', newlyFailing: 0, fixed: 2 }, t0);
   model.apply('s1', { type: 'sessionEnded', outcome: 'passed', rounds: 1, reason: 'green' }, t0 + 180_000);
