@@ -4,7 +4,9 @@
 // into .git or .refine-loop), and a fault matrix of agents and test commands (false
 // `passed`, processes left). BENCH_KILLS=N sets the number of kills (default 1000).
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { loadTs } from './load-ts.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -26,6 +28,29 @@ const falsePassed = rows.filter((row) => row.falsePassed).length;
 const left = rows.reduce((sum, row) => sum + row.processesLeft, 0);
 console.log(`  ${rows.length} cases: ${falsePassed} false passed, ${left} processes left`);
 failed ||= falsePassed > 0 || left > 0;
+
+// A one-line edit of a 50 MB file through `refine-loop apply`: the CLI's own peak memory.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'refine-bench-big-'));
+  try {
+    const lines = Array.from({ length: 800_000 }, (_, i) => `export const value${i} = compute(${i}, 'abcdefghijklmnopqrstuvwxyz');`);
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(join(dir, 'big.js'), text);
+    const target = lines[400_000];
+    writeFileSync(join(dir, 'reply.md'), `big.js\n<<<<<<< SEARCH\n${target}\n=======\n${target.replace('compute(', 'computeTwice(')}\n>>>>>>> REPLACE\n`);
+    const cli = resolve(root, 'dist/cli.js');
+    const wrapper = `process.on('exit', () => process.stderr.write('\\nMAXRSS ' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...process.argv.slice(1)]; require(${JSON.stringify(cli)});`;
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ['-e', wrapper, 'apply', '--root', dir, join(dir, 'reply.md')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const peakKb = Number(/MAXRSS (\d+)/.exec(run.stderr)?.[1] ?? NaN);
+    const edited = readFileSync(join(dir, 'big.js'), 'utf8') === text.replace('value400000 = compute(', 'value400000 = computeTwice(');
+    const size = Buffer.byteLength(text);
+    console.log(`\n50 MB edit: a one-line edit of a ${(size / 1e6).toFixed(1)} MB file through refine-loop apply: exit ${run.status}, ${edited ? 'the file is as meant' : 'THE FILE IS NOT AS MEANT'}, peak memory ${(peakKb / 1024).toFixed(0)} MB (${((peakKb * 1024) / size).toFixed(1)}x the file) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    failed ||= run.status !== 0 || !edited;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const killsStarted = Date.now();
 const result = await bench.killBench(resolve(root, 'dist/cli.js'), kills, (done) => {

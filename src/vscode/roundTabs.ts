@@ -33,6 +33,19 @@ export class RoundTabs extends Disposable {
   ) {
     super();
     this._register(model.onDidChange((sessionId) => this.schedule(sessionId)));
+    // A proposal tab can open (or come back) after its round was decided, for example
+    // when the diff editor finishes opening after a quick rejection: judge it again then.
+    this._register(
+      vscode.window.tabGroups.onDidChangeTabs((event) => {
+        const sessions = new Set<string>();
+        for (const tab of [...event.opened, ...event.changed]) {
+          const input = tab.input;
+          const named = input instanceof vscode.TabInputTextDiff && input.modified.scheme === PROPOSAL_SCHEME ? parseRoundUri(input.modified) : undefined;
+          if (named) sessions.add(named.sessionId);
+        }
+        for (const sessionId of sessions) this.schedule(sessionId);
+      }),
+    );
   }
 
   /** Resolves when the tabs caught up with the last change (for tests). */

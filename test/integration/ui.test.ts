@@ -86,7 +86,9 @@ describe('In the editor: tabs that tell the truth', () => {
     await vscode.commands.executeCommand('refineLoop.rejectWithReason', 'no');
     await ended;
     await started;
-    await waitFor('no proposal tab after the end', () => proposalTabs().length === 0);
+    await waitFor('no proposal tab after the end', () => proposalTabs().length === 0).catch((error: unknown) => {
+      throw new Error(`${String(error)}; open: ${proposalTabs().map((tab) => `${tab.label} ${(tab.input as vscode.TabInputTextDiff).modified.toString()}`).join(' | ')}`);
+    });
     for (const tab of diffTabs()) assert.match(tab.label, /applied in round \d+/, tab.label);
   });
 });
