@@ -1,8 +1,9 @@
 import { AgentError } from '../domain/errors';
-import type { Agent, AgentProgress, AgentReply, AgentRequest, ToolCall } from '../domain/ports';
-import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, textReply, type HttpAgentOptions } from './http';
+import type { Agent, AgentProgress, AgentReply, AgentRequest } from '../domain/ports';
+import { baseUrlOf, callController, httpCall, malformedError, postJson, readEvents, type HttpAgentOptions } from './http';
+import { askModel } from './modelReply';
 import { throttleProgress } from './progress';
-import { prepareRequest, runToolLoop, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
+import { prepareRequest, type Exchange, type ModelCall, type ModelTurn } from './tools/toolLoop';
 
 // `anthropic`: POST {baseUrl}/v1/messages with `stream: true`. The stream is a series
 // of named events: message_start, content_block_start / _delta / _stop per text or
@@ -157,18 +158,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
     };
 
     try {
-      options.log?.info(component, `round ${request.round}: ${model} at ${baseUrl}, ~${offered.estimatedInputTokens} input tokens${offered.tools ? `, ${offered.tools.length} tool(s) offered` : ''}`);
-      progress.report({ kind: 'status', message: `Asking ${model}` });
-      const result = options.tools
-        ? await runToolLoop({ where: call.where, component, request: offered, tools: options.tools, send, onStatus: (message) => progress.report({ kind: 'status', message }), log: options.log })
-        : await send([]).then((turn) => ({ turn, usage: turn.usage, reads: [] }));
-      const toolCalls: ToolCall[] = [];
-      for (const each of result.turn.calls) {
-        if (each.badJson !== undefined) throw malformedError(call, `the input of a ${each.name} tool call`, each.badJson);
-        toolCalls.push({ name: each.name, input: each.input });
-      }
-      options.log?.info(component, `round ${request.round}: ${result.turn.text.length} characters, ${toolCalls.length} tool call(s), ${result.reads.length} read(s)`);
-      return textReply(result.turn.text, toolCalls, model, baseUrl, result.usage, result.reads);
+      return await askModel({ call, component, model, baseUrl, request: offered, tools: options.tools, send, progress, log: options.log, malformedWhat: (name) => `the input of a ${name} tool call` });
     } finally {
       dispose();
     }
