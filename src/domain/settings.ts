@@ -120,7 +120,7 @@ export const settingsShape = {
   }),
   'agent.sandbox': z.enum(['auto', 'bwrap', 'none']).default('auto').meta({
     markdownDescription:
-      'Containment of a worktree agent (`agent.commandMode` `worktree`): on Linux with bubblewrap (`bwrap`) it runs with the file system read-only except its scratch copy, a private `/tmp` and its own config folders. After every run the loop reports files changed in the workspace outside the copy.',
+      'Containment of a worktree agent (`agent.commandMode` `worktree`): on Linux with bubblewrap (`bwrap`) it runs with the file system read-only except its scratch copy, a private temp folder (`TMPDIR`; `/tmp` stays read-only) and its own config folders. After every run the loop reports files changed in the workspace outside the copy.',
     enumDescriptions: [
       'Use bubblewrap where it is installed and starts; otherwise run the agent uncontained and say so once.',
       'Require bubblewrap: without it the agent does not run.',

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 // Containment of worktree agents. On Linux with bubblewrap (`bwrap`, Debian package
 // `bubblewrap`) the agent runs with the whole file system read-only except its scratch
-// folder (the copy it edits), a private /tmp, and its own config folders (its login,
-// its history). Elsewhere, or when bwrap cannot start here, the agent runs as it is and
+// folder (the copy it edits), a private temp folder (TMPDIR, inside the scratch folder:
+// /tmp itself stays readable, since the agent program may live there, but not
+// writable), and its own config folders (its login, its history). Elsewhere, or when bwrap cannot start here, the agent runs as it is and
 // the person is told once.
 
 export const sandboxModes = ['auto', 'bwrap', 'none'] as const;
@@ -59,7 +60,7 @@ function probe(bwrap: string): { ok: boolean; flags: readonly string[]; why?: st
 export interface SandboxRequest {
   readonly mode: SandboxMode;
   readonly commandLine: string;
-  /** The scratch folder: the copy and the request file; the only writable place besides /tmp and the config folders. */
+  /** The scratch folder: the copy and the request file; the only writable place besides its temp folder and the config folders. */
   readonly scratch: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -78,6 +79,8 @@ export function planSandbox(request: SandboxRequest): SandboxPlan {
     if (!check.ok) reason = `bwrap cannot start here (${check.why})`;
     else {
       const home = request.home ?? homedir();
+      const privateTmp = join(request.scratch, 'tmp');
+      mkdirSync(privateTmp, { recursive: true });
       const binds: string[] = [];
       for (const relative of AGENT_CONFIG_PATHS) binds.push('--bind-try', join(home, relative), join(home, relative));
       const argv = [
@@ -86,13 +89,12 @@ export function planSandbox(request: SandboxRequest): SandboxPlan {
         '--ro-bind', '/', '/',
         '--dev', '/dev',
         '--proc', '/proc',
-        '--tmpfs', '/tmp',
         '--bind', request.scratch, request.scratch,
         ...binds,
         '--unshare-pid',
         '--die-with-parent',
         '--chdir', request.cwd,
-        '--setenv', 'TMPDIR', '/tmp',
+        '--setenv', 'TMPDIR', privateTmp,
         '/bin/sh', '-c', request.commandLine,
       ];
       return { argv };
