@@ -69,7 +69,8 @@ async function main() {
   const env = {
     ...process.env,
     EXTENSIONS_GALLERY: OFFLINE_GALLERY,
-    REFINE_LOOP_E2E_LOG: agentLog,
+    // Not REFINE_LOOP_*: those are kept from every child the extension starts.
+    E2E_AGENT_CALLS_LOG: agentLog,
   };
   const server = spawnCodeServer({ folder: workspace, userDataDir, extensionsDir, env, flags: TEST_HOST_FLAGS });
   addCleanup(() => killGroup(server));
