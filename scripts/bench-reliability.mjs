@@ -39,9 +39,11 @@ failed ||= falsePassed > 0 || left > 0;
     const target = lines[400_000];
     writeFileSync(join(dir, 'reply.md'), `big.js\n<<<<<<< SEARCH\n${target}\n=======\n${target.replace('compute(', 'computeTwice(')}\n>>>>>>> REPLACE\n`);
     const cli = resolve(root, 'dist/cli.js');
-    const wrapper = `process.on('exit', () => process.stderr.write('\\nMAXRSS ' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...process.argv.slice(1)]; require(${JSON.stringify(cli)});`;
+    // The CLI as a person runs it, with a preload that reports its peak memory at exit.
+    const preload = join(dir, 'peak.cjs');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write('\\nMAXRSS ' + process.resourceUsage().maxRSS + '\\n'));\n");
     const started = Date.now();
-    const run = spawnSync(process.execPath, ['-e', wrapper, 'apply', '--root', dir, join(dir, 'reply.md')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(process.execPath, ['--require', preload, cli, 'apply', '--root', dir, join(dir, 'reply.md')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const peakKb = Number(/MAXRSS (\d+)/.exec(run.stderr)?.[1] ?? NaN);
     const edited = readFileSync(join(dir, 'big.js'), 'utf8') === text.replace('value400000 = compute(', 'value400000 = computeTwice(');
     const size = Buffer.byteLength(text);
