@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionResult } from '../../src/vscode/loopApi';
 import { createRunSessionTool, type ChatDeps } from '../../src/vscode/chat/lmTool';
-import { decode, encode, testingApi, waitFor, workspaceUri } from './editorHelpers';
+import { decode, encode, forgetMathAgentSettings, testingApi, useRealLoopWithMathAgent, waitFor, workspaceUri } from './editorHelpers';
 
 // The language-model tool and the @refine chat participant in the real VS Code host,
 // with the real loop and `node --test` on the integration workspace.
@@ -65,16 +64,7 @@ describe('In the editor: the language-model tool and the @refine participant', (
   before(async () => {
     const api = await testingApi();
     original = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!;
-    api.setLoop(undefined);
-    // The fixtures are the repository's (out/test/integration → the root): an extension
-    // installed from the .vsix carries no test/. The guarded settings are the person's own
-    // (user level): a workspace value would ask first.
-    const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Global);
-    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
-    await api.confirmed.add('node --test');
+    await useRealLoopWithMathAgent(api);
   });
   afterEach(async () => {
     const api = await testingApi();
@@ -85,8 +75,7 @@ describe('In the editor: the language-model tool and the @refine participant', (
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
   after(async () => {
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
+    await forgetMathAgentSettings();
   });
 
   /** Approves round 1 and keeps the green result, as the person would in the panel. */

@@ -11,7 +11,7 @@ import { BEFORE_SCHEME, PROPOSAL_SCHEME } from '../../src/vscode/diffDocuments';
 import type { LoopApi, SessionPorts, SessionResult, SessionTask } from '../../src/vscode/loopApi';
 import { VscodeWorkspace } from '../../src/vscode/workspaceAdapter';
 import { EXTENSION_ID } from './helpers';
-import { decode, encode, oneFileChange, report, testingApi, waitFor, workspaceUri } from './editorHelpers';
+import { decode, encode, forgetMathAgentSettings, oneFileChange, report, scriptedLoop, testingApi, useRealLoopWithMathAgent, waitFor, workspaceUri } from './editorHelpers';
 
 const noopLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -259,14 +259,7 @@ function gateScript(view: ProposalView): { loop: LoopApi; decisions: (ReviewDeci
       finish();
     }
   };
-  const loop: LoopApi = {
-    runSession: runSession as LoopApi['runSession'],
-    exportReport: () => '# report',
-    createTestRunner: () => ({ run: async () => report(0, 1) }),
-    detectTestCommand: async () => ({ command: 'node --test', reason: 'package.json' }),
-    createAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
-    createChatAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
-  };
+  const loop = scriptedLoop(runSession as LoopApi['runSession']);
   return { loop, decisions, done };
 }
 
@@ -361,27 +354,13 @@ describe('In the editor: gates, the review panel and Restricted Mode', () => {
   });
 });
 
-/** The real loop, the scripted command agent of the e2e fixtures and `node --test`, confirmed. */
-async function useRealLoopWithMathAgent(api: Awaited<ReturnType<typeof testingApi>>): Promise<void> {
-    api.setLoop(undefined);
-    // The fixtures are the repository's (out/test/integration → the root), not the
-    // extension's: an extension installed from the .vsix carries no test/.
-    const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
-    await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Global);
-    await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
-    await api.confirmed.add('node --test');
-}
-
 describe('In the editor: restoring a checkpoint at the after-tests gate of a real session', () => {
   let original = '';
   before(async () => {
     original = decode(await vscode.workspace.fs.readFile(workspaceUri('src', 'math.js')))!;
   });
   after(async () => {
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
+    await forgetMathAgentSettings();
     await vscode.workspace.fs.writeFile(workspaceUri('src', 'math.js'), encode(original));
     await closeEditors();
   });
@@ -411,8 +390,7 @@ describe('In the editor: restoring a checkpoint at the after-tests gate of a rea
 
 describe('In the editor: an agent that fails', () => {
   after(async () => {
-    const configuration = vscode.workspace.getConfiguration('refineLoop');
-    for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
+    await forgetMathAgentSettings();
   });
 
   it('ends the session failed with the agent’s error, touching no file', async () => {

@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { sha256Hex } from '../../src/domain/hash';
 import type { FileChange, FileDiff } from '../../src/domain/model';
 import type { TestReport } from '../../src/domain/testReport';
 import type { TestingApi } from '../../src/vscode/extension';
+import type { LoopApi } from '../../src/vscode/loopApi';
 import { EXTENSION_ID } from './helpers';
 
 export async function testingApi(): Promise<TestingApi> {
@@ -69,5 +71,40 @@ export function report(failed: number, passed: number): TestReport {
     tests,
     problems: [],
     run: { command: 'node --test', exitCode: failed ? 1 : 0, signal: null, durationMs: 10, timedOut: false, cancelled: false, outputHead: '', outputTail: '', droppedBytes: 0 },
+  };
+}
+
+/**
+ * The real loop, the scripted command agent of the e2e fixtures and `node --test`, confirmed.
+ * The fixtures are the repository's (out/test/integration → the root), not the extension's:
+ * an extension installed from the .vsix carries no test/. The guarded settings are the
+ * person's own (user level): a workspace value would be asked about first.
+ */
+export async function useRealLoopWithMathAgent(api: TestingApi): Promise<void> {
+  api.setLoop(undefined);
+  const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
+  const configuration = vscode.workspace.getConfiguration('refineLoop');
+  await configuration.update('agent.provider', 'command', vscode.ConfigurationTarget.Global);
+  await configuration.update('agent.command', `"${process.execPath}" "${path.join(repositoryRoot, 'test', 'fixtures', 'e2e', 'math-agent.js')}"`, vscode.ConfigurationTarget.Global);
+  await configuration.update('test.command', 'node --test', vscode.ConfigurationTarget.Workspace);
+  await api.confirmed.add('node --test');
+}
+
+/** Undoes useRealLoopWithMathAgent's settings at both levels. */
+export async function forgetMathAgentSettings(): Promise<void> {
+  const configuration = vscode.workspace.getConfiguration('refineLoop');
+  for (const key of ['agent.provider', 'agent.command', 'test.command']) for (const target of [vscode.ConfigurationTarget.Workspace, vscode.ConfigurationTarget.Global]) await configuration.update(key, undefined, target);
+}
+
+/** A loop whose session is the test's script; its runner and agents do nothing of their own. */
+export function scriptedLoop(runSession: LoopApi['runSession'], runner: () => Promise<TestReport> = async () => report(0, 1)): LoopApi {
+  const idle = () => ({ id: 'scripted', propose: async () => ({ kind: 'text' as const, text: '' }) });
+  return {
+    runSession,
+    exportReport: () => '# report',
+    createTestRunner: () => ({ run: runner }),
+    detectTestCommand: async () => ({ command: 'node --test', reason: 'package.json' }),
+    createAgent: idle,
+    createChatAgent: idle,
   };
 }

@@ -8,7 +8,7 @@ import { PROPOSAL_SCHEME } from '../../src/vscode/diffDocuments';
 import type { LoopApi, SessionPorts, SessionResult, SessionTask } from '../../src/vscode/loopApi';
 import { SessionModel } from '../../src/vscode/sessionModel';
 import { SessionsTreeProvider, type SessionsNode } from '../../src/vscode/sessionsView';
-import { oneFileChange, report, testingApi, waitFor } from './editorHelpers';
+import { oneFileChange, scriptedLoop, testingApi, waitFor } from './editorHelpers';
 
 const noopLog = { info: () => undefined, warn: () => undefined, error: () => undefined, show: () => undefined } as unknown as ConstructorParameters<typeof SessionsTreeProvider>[1];
 
@@ -60,14 +60,7 @@ describe('In the editor: tabs that tell the truth', () => {
         release();
       }
     };
-    const loop: LoopApi = {
-      runSession: runSession as LoopApi['runSession'],
-      exportReport: () => '# report',
-      createTestRunner: () => ({ run: async () => report(0, 1) }),
-      detectTestCommand: async () => ({ command: 'node --test', reason: 'package.json' }),
-      createAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
-      createChatAgent: () => ({ id: 'scripted', propose: async () => ({ kind: 'text', text: '' }) }),
-    };
+    const loop = scriptedLoop(runSession as LoopApi['runSession']);
     api.setLoop(loop);
     await api.confirmed.add('node --test');
     const started = vscode.commands.executeCommand('refineLoop.start', { task: 'make add add', scope: ['src/math.js'] });
