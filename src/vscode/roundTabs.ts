@@ -21,6 +21,22 @@ function undone(round: LiveRound): boolean {
   return round.reverted === true || round.afterTests === 'reverted' || round.afterTests === 'revertRetry' || round.afterTests === 'stopRevert';
 }
 
+/**
+ * Opening and closing tabs can stall (an editor still opening, a workbench busy); the
+ * passes run one after another, so one stalled call must not hold every later pass.
+ */
+const TAB_CALL_WAIT_MS = 3000;
+function within<T>(call: Thenable<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), TAB_CALL_WAIT_MS)));
+  return Promise.race([Promise.resolve(call), waited]).finally(() => clearTimeout(timer));
+}
+
+/** A tab by what it shows: tab objects are not kept across changes. */
+function tabKey(tab: vscode.Tab): string {
+  return tab.input instanceof vscode.TabInputTextDiff ? `${tab.group.viewColumn} ${tab.input.original.toString()} ${tab.input.modified.toString()}` : `${tab.group.viewColumn} ${tab.label}`;
+}
+
 export class RoundTabs extends Disposable {
   /** `${sessionId}/${round}` of rounds whose tabs were turned into applied diffs. */
   private readonly shownApplied = new Set<string>();
@@ -102,16 +118,28 @@ export class RoundTabs extends Disposable {
     await this.close(tabs);
     for (const tab of reopen) {
       if (!this.diffs.hasRound(session.sessionId, round)) continue;
-      await vscode.commands.executeCommand('vscode.diff', this.diffs.beforeUri(session.sessionId, round, tab.path), vscode.Uri.joinPath(root, tab.path), appliedTitle(tab.path, round), {
-        viewColumn: tab.column,
-        preview: true,
-        preserveFocus: true,
-      });
+      await within(
+        vscode.commands.executeCommand('vscode.diff', this.diffs.beforeUri(session.sessionId, round, tab.path), vscode.Uri.joinPath(root, tab.path), appliedTitle(tab.path, round), {
+          viewColumn: tab.column,
+          preview: true,
+          preserveFocus: true,
+        }),
+      );
     }
     this.log.info('tabs', `round ${round}: ${reopen.length} proposal tab(s) now show the applied change`);
   }
 
+  /**
+   * Closes the tabs and checks they are gone: a tab whose diff editor is still opening
+   * can survive a close (seen with the installed extension), so it is tried again.
+   */
   private async close(tabs: readonly vscode.Tab[]): Promise<void> {
-    if (tabs.length > 0) await vscode.window.tabGroups.close([...tabs], true);
+    const keys = new Set(tabs.map(tabKey));
+    for (let attempt = 0; keys.size > 0 && attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      const open = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => keys.has(tabKey(tab)));
+      if (open.length === 0) return;
+      await within(vscode.window.tabGroups.close(open, true)).catch((error: unknown) => this.log.warn('tabs', `could not close ${open.length} tab(s): ${errorMessage(error)}`));
+    }
   }
 }
