@@ -95,10 +95,42 @@ export const panelStateSchema = z.object({
 });
 export type PanelState = z.infer<typeof panelStateSchema>;
 
+const lessonEvidenceSchema = z.object({
+  round: z.number(),
+  kind: z.enum(['rejection', 'hunk', 'revert', 'edit']),
+  /** The reason as the person typed it, or the lines the person wrote in an edit. */
+  text: z.string(),
+  path: z.string().optional(),
+});
+
+/** A lesson proposed at the end of a session, and what the person decided about it. */
+const proposedLessonSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  evidence: z.array(lessonEvidenceSchema),
+  /** A model condensed several of the person's reasons (the evidence) into this sentence. */
+  condensed: z.boolean().optional(),
+  decision: z.enum(['open', 'kept', 'discarded']),
+  /** What was kept, when the person edited it first. */
+  keptText: z.string().optional(),
+});
+
+/** The lessons part of the panel: the kept lessons a session's prompts carry, and the ones it proposes at its end. */
+export const panelLessonsSchema = z.object({
+  sessionId: z.string(),
+  /** Kept lessons (.refine-loop/lessons.md) in this session's prompts, in file order. */
+  inPrompt: z.array(z.string()),
+  proposed: z.array(proposedLessonSchema),
+  /** Why a lesson could not be kept (a broken lessons file, a sentence too short): shown, nothing lost. */
+  problem: z.string().optional(),
+});
+export type PanelLessons = z.infer<typeof panelLessonsSchema>;
+
 /** Host → panel. */
 export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state'), state: panelStateSchema }),
   z.object({ type: z.literal('focus'), target: z.enum(['approve', 'continue', 'reason']) }),
+  z.object({ type: z.literal('lessons'), lessons: panelLessonsSchema }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
@@ -122,6 +154,10 @@ export const panelMessageSchema = z.discriminatedUnion('type', [
   /** `line`: reveal this line (1-based, new side) in the diff. */
   z.object({ type: z.literal('openDiff'), path: z.string().optional(), line: z.number().int().positive().optional() }),
   z.object({ type: z.literal('showLog') }),
+  /** Keep (with `text` when the person edited it) or discard a proposed lesson. */
+  z.object({ type: z.literal('lessonDecision'), sessionId: z.string(), id: z.string(), decision: z.enum(['keep', 'discard']), text: z.string().max(2000).optional() }),
+  /** The panel rendered these proposed lessons (the acknowledgement of a `lessons` message). */
+  z.object({ type: z.literal('lessonsShown'), sessionId: z.string(), ids: z.array(z.string()) }),
 ]);
 export type PanelMessage = z.infer<typeof panelMessageSchema>;
 

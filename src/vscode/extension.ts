@@ -20,6 +20,7 @@ import { ConfirmedTestCommands } from './start';
 import { setTranslator } from './translate';
 import { TrustGate } from './trust';
 import { LessonCommands, withLessons } from './lessons';
+import { LessonsOffer } from './lessonsOffer';
 import { register as registerLmTool } from './chat/lmTool';
 import { register as registerParticipant } from './chat/participant';
 
@@ -43,6 +44,8 @@ export interface TestingApi {
   storeFolder(): string;
   /** The `@refine` chat participant's handler (callable where the editor has no chat). */
   readonly chatHandler: vscode.ChatRequestHandler;
+  /** The lessons part of the review panel (what it offers). */
+  readonly lessons: LessonsOffer;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -82,7 +85,9 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   useConfirmationStore(context.workspaceState);
   // The real loop (loaded on first use) carries the workspace's lessons and offers new ones at the end of a session.
   let lessonsLoop: LoopApi | undefined;
-  const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory }));
+  const lessonsOffer = new LessonsOffer(panel, log);
+  context.subscriptions.push(lessonsOffer);
+  const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory, offer: lessonsOffer, panelIsOpen: () => panel.isOpen }));
   const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
   context.subscriptions.push(sessions, commands, new LessonCommands(log));
   const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop, confirmed };
@@ -110,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
       storeFolder,
       chatHandler,
+      lessons: lessonsOffer,
     },
   };
 }

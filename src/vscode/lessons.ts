@@ -2,22 +2,27 @@ import * as vscode from 'vscode';
 import { Disposable } from '../domain/dispose';
 import { CancelledError, UsageError, errorMessage } from '../domain/errors';
 import type { SessionHistory } from '../domain/ports';
-import { describeOrigin, lessonSentence, proposeLessons, type ProposedLesson } from '../loop/lessons';
-import { addLessons, LESSONS_FILE, readLessons, removeLesson, type Lesson, type LessonsStore } from '../loop/lessonsFile';
+import { proposeLessons } from '../loop/lessons';
+import { lessonsWithinBudget } from '../loop/prompt';
+import { LESSONS_FILE, readLessons, removeLesson, type Lesson, type LessonsStore } from '../loop/lessonsFile';
 import { createLessonsFileStore, lessonsPath } from '../node/lessonsFile';
 import { registerCommand } from './commands';
 import type { LoopApi } from './loopApi';
+import type { LessonsOffer } from './lessonsOffer';
 import type { Log } from './log';
 
 // Lessons in the editor: every session's prompts carry the kept lessons of the
-// workspace's .refine-loop/lessons.md; at the end of a session the lessons proposed from
-// the person's own reasons and edits are offered in a quick pick (keep, edit, discard);
-// two commands list and remove them. The file is written by this code at the person's
-// yes, never through a proposal.
+// workspace's .refine-loop/lessons.md, and the review panel names them; at the end of a
+// session the panel offers the lessons proposed from the person's own reasons and edits
+// (keep, edit, discard: src/vscode/lessonsOffer.ts); two commands list and remove them.
+// The file is written by this code at the person's yes, never through a proposal.
 
 export interface LessonsDeps {
   readonly log: Log;
   readonly history: () => SessionHistory;
+  /** The lessons part of the review panel. */
+  readonly offer: LessonsOffer;
+  readonly panelIsOpen: () => boolean;
 }
 
 function storeOf(): { root: string; store: LessonsStore } | undefined {
@@ -26,51 +31,10 @@ function storeOf(): { root: string; store: LessonsStore } | undefined {
   return { root: folder.uri.fsPath, store: createLessonsFileStore(folder.uri.fsPath) };
 }
 
-interface LessonItem extends vscode.QuickPickItem {
-  readonly lesson: ProposedLesson;
-}
-
-/** The quick pick at the end of a session: pick the lessons to keep, then optionally edit each one. Returns what was kept. */
-export async function offerLessons(proposed: readonly ProposedLesson[], sessionId: string, store: LessonsStore): Promise<Lesson[]> {
-  if (proposed.length === 0) return [];
-  const items: LessonItem[] = proposed.map((lesson) => ({
-    label: lesson.text,
-    detail: lesson.evidence.map((item) => vscode.l10n.t('round {0}, {1}: {2}', item.round, item.kind, item.text.replace(/\s+/g, ' '))).join(' · '),
-    lesson,
-  }));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Refine Loop: lessons from this session'),
-    placeHolder: vscode.l10n.t('Pick the lessons later sessions should follow (from your own reasons and edits); Escape keeps none'),
-    canPickMany: true,
-    ignoreFocusOut: true,
-  });
-  if (!picked || picked.length === 0) return [];
-  const keepAsIs = vscode.l10n.t('Keep as they are');
-  const edit = vscode.l10n.t('Edit each first');
-  const how = await vscode.window.showQuickPick([keepAsIs, edit], { title: vscode.l10n.t('Refine Loop: keep {0} lesson(s)', picked.length), ignoreFocusOut: true });
-  if (how === undefined) return [];
-  const kept: Lesson[] = [];
-  for (const item of picked) {
-    let text: string | undefined = item.lesson.text;
-    if (how === edit) {
-      const edited = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Refine Loop: edit the lesson'),
-        prompt: vscode.l10n.t('One sentence the agent follows in later sessions. Escape discards this lesson.'),
-        value: item.lesson.text,
-        ignoreFocusOut: true,
-        validateInput: (value) => (lessonSentence(value) ? undefined : vscode.l10n.t('Say what to do in a sentence.')),
-      });
-      text = edited === undefined ? undefined : lessonSentence(edited);
-    }
-    if (text) kept.push({ text, origin: describeOrigin(sessionId, item.lesson.evidence) });
-  }
-  await addLessons(store, kept);
-  return kept;
-}
-
 /**
- * The loop with lessons: each session gets the workspace's kept lessons, and at its end
- * the person is offered the lessons it taught (not awaited: the session's result is not held up).
+ * The loop with lessons: each session gets the workspace's kept lessons, the panel shows
+ * which its prompts carry, and at its end the panel offers the lessons it taught (not
+ * awaited: the session's result is not held up).
  */
 export function withLessons(loop: LoopApi, deps: LessonsDeps): LoopApi {
   return {
@@ -84,17 +48,24 @@ export function withLessons(loop: LoopApi, deps: LessonsDeps): LoopApi {
         kept = read?.lessons.map((lesson) => lesson.text) ?? [];
         if (kept.length > 0) deps.log.info('lessons', `${kept.length} lesson(s) from ${LESSONS_FILE} go into the prompt`);
       }
-      const result = await loop.runSession({ ...task, ...(kept.length > 0 ? { lessons: kept } : {}) }, ports, settings, signal);
+      // The same cut as the prompt's (src/loop/prompt.ts): the panel names exactly the lessons the agent gets.
+      const inPrompt = lessonsWithinBudget(kept, settings['agent.maxPromptTokens']);
+      const emit: typeof ports.emit = (event) => {
+        if (event.type === 'sessionStarted') deps.offer.begin(event.sessionId, inPrompt);
+        ports.emit(event);
+      };
+      const result = await loop.runSession({ ...task, ...(kept.length > 0 ? { lessons: kept } : {}) }, { ...ports, emit }, settings, signal);
       if (where) {
         void (async () => {
           const record = await deps.history().load(result.sessionId);
           if (!record) return;
-          const lessons = await offerLessons(proposeLessons(record, kept), record.sessionId, where.store);
-          if (lessons.length > 0) void vscode.window.showInformationMessage(vscode.l10n.t('Refine Loop: kept {0} lesson(s) in {1}.', lessons.length, LESSONS_FILE));
-        })().catch((error: unknown) => {
-          deps.log.warn('lessons', errorMessage(error));
-          void vscode.window.showWarningMessage(vscode.l10n.t('Refine Loop: the lessons were not kept: {0}', errorMessage(error)));
-        });
+          const proposed = proposeLessons(record, kept);
+          if (!deps.offer.offer(record.sessionId, record.lessons ?? [], proposed, where.store) || deps.panelIsOpen()) return;
+          // The person closed the panel: the offer waits there until the next session starts.
+          const open = vscode.l10n.t('Review Lessons');
+          const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Refine Loop: this session proposes {0} lesson(s) from your reasons and edits; keep, edit or discard them in the review panel.', proposed.length), open);
+          if (answer === open) await vscode.commands.executeCommand('refineLoop.showReview');
+        })().catch((error: unknown) => deps.log.warn('lessons', errorMessage(error)));
       }
       return result;
     },

@@ -4,11 +4,12 @@
 // every state it posts, so the panel only checks a message's shape; it says `ready`
 // first and keeps the last state with setState, so a reload shows it again at once.
 // The parts: the header and outcome here, the decision in gate.ts, the proposal in
-// proposal.ts, the tests and the chart in tests.ts.
+// proposal.ts, the tests and the chart in tests.ts, the lessons in lessons.ts.
 import type { HostMessage, PanelState, PersistedPanel } from '../protocol/reviewPanel';
 import { t } from './l10n';
 import { h, update } from './dom';
 import { gate } from './gate';
+import { isPanelLessons, lessonsSection, showLessons } from './lessons';
 import { proposalSection } from './proposal';
 import { panel, post, setRenderer, vscodeApi } from './store';
 import { chartSection, testsSection } from './tests';
@@ -32,6 +33,8 @@ function render(): void {
     parts.push(h('p', { className: 'notice', id: 'restored', role: 'status' }, text));
   }
   parts.push(state.outcome ? outcomeBanner(state) : gate(state));
+  const lessons = lessonsSection(state);
+  if (lessons) parts.push(lessons);
   // After the tests, their results come first: they are what the decision is about.
   const testsFirst = state.phase !== 'review';
   if (testsFirst && state.tests) parts.push(testsSection(state));
@@ -108,6 +111,7 @@ function isHostMessage(data: unknown): data is HostMessage {
   if (typeof data !== 'object' || data === null) return false;
   const message = data as { type?: unknown; target?: unknown; state?: unknown };
   if (message.type === 'focus') return typeof message.target === 'string';
+  if (message.type === 'lessons') return isPanelLessons((data as { lessons?: unknown }).lessons);
   return message.type === 'state' && isPanelState(message.state);
 }
 
@@ -131,6 +135,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     post({ type: 'shown', sessionId: message.state.sessionId, round: message.state.round, phase: message.state.phase });
   } else if (message.type === 'focus') {
     document.getElementById(message.target)?.focus();
+  } else if (message.type === 'lessons') {
+    showLessons(message.lessons);
   }
 });
 

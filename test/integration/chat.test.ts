@@ -21,15 +21,19 @@ class ScriptedChatModel implements vscode.LanguageModelChat {
   readonly maxInputTokens = 100_000;
   readonly prompts: string[] = [];
 
+  /** One reply per request, the last one again once they run out. */
+  constructor(private readonly replies: readonly string[] = [EDIT]) {}
+
   async sendRequest(messages: vscode.LanguageModelChatMessage[]): Promise<vscode.LanguageModelChatResponse> {
     this.prompts.push(messages.map((message) => message.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('')).join('\n'));
+    const reply = this.replies[Math.min(this.prompts.length - 1, this.replies.length - 1)]!;
     const parts = (async function* () {
-      yield new vscode.LanguageModelTextPart(EDIT);
+      yield new vscode.LanguageModelTextPart(reply);
     })();
     return {
       stream: parts,
       text: (async function* () {
-        yield EDIT;
+        yield reply;
       })(),
     };
   }
@@ -156,39 +160,65 @@ describe('In the editor: the language-model tool and the @refine participant', (
     source.dispose();
   });
 
-  it('the prompt carries the kept lessons; nothing is kept without a yes; the commands list and remove lessons', async function () {
-    this.timeout(120_000);
+  it('the panel names the lessons in the prompt and offers the session\'s own: discard writes nothing, keep and an edited keep write the file; the commands list and remove lessons', async function () {
+    this.timeout(180_000);
     const api = await testingApi();
     const lessonsUri = workspaceUri('.refine-loop', 'lessons.md');
-    await vscode.workspace.fs.writeFile(lessonsUri, encode('# Team lessons\n\n- Prefer early returns <!-- by hand -->\n'));
+    const handWritten = '# Team lessons\n\n- Prefer early returns <!-- by hand -->\n';
+    await vscode.workspace.fs.writeFile(lessonsUri, encode(handWritten));
+    const lessonsText = async () => decode(await vscode.workspace.fs.readFile(lessonsUri));
+    const reasons = ['Keep the signature of add as it is', 'Write the sum as a + b, in that order', 'Do not wrap the result in parentheses'];
     try {
-      const model = new ScriptedChatModel();
+      // Three different proposals, each rejected with a reason; the fourth repeats the third, so the session ends stuck.
+      const model = new ScriptedChatModel([EDIT, EDIT.replace('return a + b;', 'return b + a;'), EDIT.replace('return a + b;', 'return (a + b);')]);
       const { stream } = recordingStream();
       const request = { prompt: 'make add add', model } as unknown as vscode.ChatRequest;
       const handled = Promise.resolve(api.chatHandler(request, { history: [] } as unknown as vscode.ChatContext, stream, new vscode.CancellationTokenSource().token));
-      const gate = await waitFor('the review of round 1', () => (api.controller.pending?.kind === 'review' ? api.controller.pending : undefined), 60_000);
-      await vscode.commands.executeCommand('refineLoop.rejectWithReason', 'Keep the signature of add as it is');
-      // The scripted model proposes the same again: the loop ends the session as stuck.
+      let sessionId = '';
+      for (const [index, reason] of reasons.entries()) {
+        const gate = await waitFor(`the review of round ${index + 1}`, () => (api.controller.pending?.kind === 'review' && api.controller.pending.view.round === index + 1 ? api.controller.pending : undefined), 60_000);
+        sessionId = gate.view.sessionId;
+        if (index === 0) assert.deepEqual(api.lessons.current, { sessionId, inPrompt: ['Prefer early returns'], proposed: [] }, 'the panel names the lesson in the prompt while the session runs');
+        await vscode.commands.executeCommand('refineLoop.rejectWithReason', reason);
+      }
       const result = (await handled) as vscode.ChatResult;
       assert.equal((result.metadata as { outcome?: string }).outcome, 'stuck');
       assert.match(model.prompts[0]!, /## Standing instructions from the reviewer\n\n[^\n]+\n\n- Prefer early returns/);
-      assert.deepEqual((await api.history().load(gate.view.sessionId))?.lessons, ['Prefer early returns']);
+      assert.deepEqual((await api.history().load(sessionId))?.lessons, ['Prefer early returns']);
 
-      // The offer at the end is a quick pick (its lessons come from this record: see the unit
-      // tests of proposeLessons); this headless host cannot focus it to pick, so it is closed.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-      const lessonsText = async () => decode(await vscode.workspace.fs.readFile(lessonsUri));
-      assert.equal(await lessonsText(), '# Team lessons\n\n- Prefer early returns <!-- by hand -->\n', 'nothing is kept without a yes');
+      // The panel (the real webview) shows the three proposals, each with the round and the reason it came from.
+      const offered = await waitFor('the panel to offer the lessons', () => (api.lessons.current?.sessionId === sessionId && api.lessons.current.proposed.length > 0 ? api.lessons.current : undefined), 30_000);
+      assert.deepEqual(offered.inPrompt, ['Prefer early returns']);
+      assert.deepEqual(
+        offered.proposed.map((lesson) => [lesson.text, lesson.evidence.map((item) => [item.round, item.kind, item.text]), lesson.decision]),
+        reasons.map((reason, index) => [reason, [[index + 1, 'rejection', reason]], 'open']),
+      );
+      const ids = offered.proposed.map((lesson) => lesson.id);
+      await waitFor('the webview to render the offer', () => api.panel.messageLog.some((message) => message.type === 'lessonsShown' && message.sessionId === sessionId && ids.every((id) => message.ids.includes(id))), 30_000);
+      assert.equal(await lessonsText(), handWritten, 'nothing is kept without a yes');
+
+      const decided = (id: string) => waitFor(`the decision about ${id}`, () => api.lessons.current?.proposed.find((lesson) => lesson.id === id && lesson.decision !== 'open'), 15_000);
+      assert.equal(api.panel.handleMessage({ type: 'lessonDecision', sessionId, id: ids[0]!, decision: 'discard' }), true);
+      assert.equal((await decided(ids[0]!)).decision, 'discarded');
+      assert.equal(await lessonsText(), handWritten, 'a discard writes nothing');
+      assert.equal(api.panel.handleMessage({ type: 'lessonDecision', sessionId, id: ids[1]!, decision: 'keep' }), true);
+      assert.equal((await decided(ids[1]!)).decision, 'kept');
+      assert.equal(api.panel.handleMessage({ type: 'lessonDecision', sessionId, id: ids[2]!, decision: 'keep', text: 'Return a + b without parentheses' }), true);
+      assert.equal((await decided(ids[2]!)).keptText, 'Return a + b without parentheses');
+      assert.equal(
+        await lessonsText(),
+        `${handWritten}- ${reasons[1]} <!-- session ${sessionId}: round 2 rejection reason -->\n- Return a + b without parentheses <!-- session ${sessionId}: round 3 rejection reason, edited by the reviewer -->\n`,
+      );
+
       // List shows them in a quick pick and returns them once it closes.
       const listing = Promise.resolve(vscode.commands.executeCommand('refineLoop.lessons.list'));
       await new Promise((resolve) => setTimeout(resolve, 500));
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       const listed = (await listing) as { text: string }[] | undefined;
-      assert.deepEqual(listed?.map((lesson) => lesson.text), ['Prefer early returns']);
+      assert.deepEqual(listed?.map((lesson) => lesson.text), ['Prefer early returns', reasons[1], 'Return a + b without parentheses']);
       const removed = (await vscode.commands.executeCommand('refineLoop.lessons.remove', 1)) as { text: string } | undefined;
       assert.equal(removed?.text, 'Prefer early returns');
-      assert.equal(await lessonsText(), '# Team lessons\n\n');
+      assert.doesNotMatch((await lessonsText())!, /Prefer early returns/);
     } finally {
       await vscode.workspace.fs.delete(workspaceUri('.refine-loop'), { recursive: true }).then(undefined, () => undefined);
     }
