@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, errorMessage } from '../domain/errors';
 import type { SessionRecord } from '../domain/record';
+import type { Agent } from '../domain/ports';
 import { describeOrigin, lessonSentence, proposeLessons, type ProposedLesson } from '../loop/lessons';
+import { CONDENSE_TIMEOUT_MS, condenseLessons, isModelAgent } from '../loop/lessonsCondense';
 import { addLessons, LESSONS_FILE, readLessons, removeLesson, type Lesson } from '../loop/lessonsFile';
 import { createLessonsFileStore } from '../node/lessonsFile';
 import type { CliIo } from './main';
@@ -30,6 +32,7 @@ export async function askAboutLessons(proposed: readonly ProposedLesson[], ask: 
   const kept: string[] = [];
   for (const [index, lesson] of proposed.entries()) {
     say(`\nlesson ${index + 1} of ${proposed.length}: ${lesson.text}\n`);
+    if (lesson.condensed) say('  condensed by the model from your reasons below: keep it only if it says what you meant\n');
     for (const evidence of lesson.evidence) say(`  from round ${evidence.round} (${evidence.kind}${evidence.path ? `, ${evidence.path}` : ''}): ${evidence.text.replace(/\s+/g, ' ')}\n`);
     for (;;) {
       const answer = (await ask('Keep it for later sessions? y / n / e edit: '))?.trim();
@@ -58,8 +61,12 @@ export async function askAboutLessons(proposed: readonly ProposedLesson[], ask: 
 export interface Learning {
   /** The kept lessons, oldest first, for the session's prompts. */
   readonly lessons: readonly string[];
-  /** At the end: proposes lessons from the session and keeps those the mode (or the person) says yes to. */
-  finish(record: SessionRecord | undefined, ask: Ask, interactive?: boolean): Promise<void>;
+  /**
+   * At the end: proposes lessons from the session and keeps those the mode (or the person)
+   * says yes to. With `condenseWith` (the session's agent, where it is a model) and a
+   * person to ask, one more proposal condenses several reasons; `--learn yes` never keeps that one.
+   */
+  finish(record: SessionRecord | undefined, ask: Ask, options?: { interactive?: boolean; condenseWith?: Agent }): Promise<void>;
 }
 
 /** Reads the lessons file of `root`; a broken file is reported, used for nothing, and never written. */
@@ -72,20 +79,27 @@ export async function startLearning(root: string, modeOption: string | undefined
   const texts = read.lessons.map((lesson) => lesson.text);
   return {
     lessons: texts,
-    async finish(record, ask, interactive = process.stdin.isTTY === true) {
+    async finish(record, ask, { interactive = process.stdin.isTTY === true, condenseWith } = {}) {
       if (!record || mode === 'no') return;
-      const proposed = proposeLessons(record, texts);
+      let proposed = proposeLessons(record, texts);
       if (proposed.length === 0) return;
       // `ask` needs a person at a terminal; piped answers are for the gates, not for this.
       if (mode === 'ask' && !interactive) {
         say(`lessons: ${proposed.length} proposed, none kept (no terminal to ask; pass --learn yes to keep them)\n`);
         return;
       }
+      if (mode === 'ask' && condenseWith && isModelAgent(condenseWith)) {
+        const condensed = await condenseLessons(proposed, condenseWith, AbortSignal.timeout(CONDENSE_TIMEOUT_MS), texts).catch((error: unknown) => {
+          say(`lessons: the model could not condense your reasons (${errorMessage(error)}); each is proposed on its own\n`);
+          return undefined;
+        });
+        if (condensed) proposed = [condensed, ...proposed];
+      }
       const chosen = mode === 'yes' ? proposed.map((lesson) => lesson.text) : await askAboutLessons(proposed, ask, say);
       if (chosen.length === 0) return;
       const origin = (text: string) => {
         const source = proposed.find((lesson) => lesson.text === text);
-        return source ? describeOrigin(record.sessionId, source.evidence) : `session ${record.sessionId}: edited by the reviewer`;
+        return source ? `${describeOrigin(record.sessionId, source.evidence)}${source.condensed ? ', condensed by the model' : ''}` : `session ${record.sessionId}: edited by the reviewer`;
       };
       const lessons: Lesson[] = chosen.map((text) => ({ text, origin: origin(text) }));
       try {

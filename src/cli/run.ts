@@ -246,7 +246,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       for (const signal of stopSignals) process.off(signal, onSignal);
     }
     const record = await history.load(result.sessionId);
-    await learning.finish(record, ask);
+    await learning.finish(record, ask, { condenseWith: agent });
     const report = record ? exportReport(record) : `Session ${result.sessionId}: ${result.outcome} (${result.reason})\n`;
     if (options.report) await writeFile(resolve(io.cwd, options.report), report);
     io.stdout(options.json ? `${JSON.stringify(record ?? result)}\n` : `${report}\n`);

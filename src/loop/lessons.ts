@@ -20,6 +20,8 @@ export interface ProposedLesson {
   /** The sentence that would go into later prompts. */
   readonly text: string;
   readonly evidence: readonly LessonEvidence[];
+  /** A model condensed the evidence (several of the person's reasons) into this sentence: src/loop/lessonsCondense.ts. */
+  readonly condensed?: boolean;
 }
 
 /** At most this many lessons are proposed per session: each one asks the person a question. */

@@ -3,6 +3,7 @@ import { Disposable } from '../domain/dispose';
 import { CancelledError, UsageError, errorMessage } from '../domain/errors';
 import type { SessionHistory } from '../domain/ports';
 import { proposeLessons } from '../loop/lessons';
+import { CONDENSE_TIMEOUT_MS, condenseLessons, isModelAgent } from '../loop/lessonsCondense';
 import { lessonsWithinBudget } from '../loop/prompt';
 import { LESSONS_FILE, readLessons, removeLesson, type Lesson, type LessonsStore } from '../loop/lessonsFile';
 import { createLessonsFileStore, lessonsPath } from '../node/lessonsFile';
@@ -60,11 +61,17 @@ export function withLessons(loop: LoopApi, deps: LessonsDeps): LoopApi {
           const record = await deps.history().load(result.sessionId);
           if (!record) return;
           const proposed = proposeLessons(record, kept);
-          if (!deps.offer.offer(record.sessionId, record.lessons ?? [], proposed, where.store) || deps.panelIsOpen()) return;
-          // The person closed the panel: the offer waits there until the next session starts.
-          const open = vscode.l10n.t('Review Lessons');
-          const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Refine Loop: this session proposes {0} lesson(s) from your reasons and edits; keep, edit or discard them in the review panel.', proposed.length), open);
-          if (answer === open) await vscode.commands.executeCommand('refineLoop.showReview');
+          if (!deps.offer.offer(record.sessionId, record.lessons ?? [], proposed, where.store)) return;
+          if (!deps.panelIsOpen()) {
+            // The person closed the panel: the offer waits there until the next session starts.
+            const open = vscode.l10n.t('Review Lessons');
+            void vscode.window.showInformationMessage(vscode.l10n.t('Refine Loop: this session proposes {0} lesson(s) from your reasons and edits; keep, edit or discard them in the review panel.', proposed.length), open).then((answer) => answer === open && vscode.commands.executeCommand('refineLoop.showReview'));
+          }
+          // Where the agent is a model, it may condense several reasons into one more proposal (offered, never kept by itself).
+          if (isModelAgent(ports.agent)) {
+            const condensed = await condenseLessons(proposed, ports.agent, AbortSignal.timeout(CONDENSE_TIMEOUT_MS), kept).catch((error: unknown) => void deps.log.warn('lessons', `the model could not condense the reasons: ${errorMessage(error)}`));
+            if (condensed) deps.offer.add(record.sessionId, condensed);
+          }
         })().catch((error: unknown) => deps.log.warn('lessons', errorMessage(error)));
       }
       return result;

@@ -17,10 +17,7 @@ export interface LessonsPanelPort {
   onDidBecomeReady(listener: () => void): { dispose(): void };
 }
 
-export interface OfferedLesson extends ProposedLesson {
-  /** A model condensed the evidence (several of the person's reasons) into this sentence. */
-  readonly condensed?: boolean;
-}
+export type OfferedLesson = ProposedLesson;
 
 export type LessonOutcome = { readonly id: string; readonly decision: 'kept'; readonly text: string } | { readonly id: string; readonly decision: 'discarded' };
 
@@ -70,6 +67,17 @@ export class LessonsOffer {
     };
     this.post();
     return proposed.length > 0;
+  }
+
+  /** One more proposal for the offer of `sessionId` (a model's condensed lesson), first in the list; false when that offer is gone. */
+  add(sessionId: string, lesson: OfferedLesson): boolean {
+    if (!this.view || this.view.sessionId !== sessionId || !this.store) return false;
+    const id = `${sessionId}:${this.proposals.size + 1}`;
+    this.proposals.set(id, lesson);
+    const entry = { id, text: lesson.text, evidence: lesson.evidence.map((item) => ({ ...item })), ...(lesson.condensed ? { condensed: true } : {}), decision: 'open' as const };
+    this.view = { ...this.view, proposed: [entry, ...this.view.proposed] };
+    this.post();
+    return true;
   }
 
   dispose(): void {

@@ -10,6 +10,8 @@ import { decode, encode, forgetMathAgentSettings, testingApi, useRealLoopWithMat
 const TOOL = 'refineLoop_runSession';
 const EDIT = 'add subtracted; it adds now.\n\nsrc/math.js\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n';
 
+const CONDENSED = 'Leave add as it is apart from its body: return a + b, in that order, without parentheses.';
+
 const noopLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 class ScriptedChatModel implements vscode.LanguageModelChat {
@@ -26,7 +28,9 @@ class ScriptedChatModel implements vscode.LanguageModelChat {
 
   async sendRequest(messages: vscode.LanguageModelChatMessage[]): Promise<vscode.LanguageModelChatResponse> {
     this.prompts.push(messages.map((message) => message.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('')).join('\n'));
-    const reply = this.replies[Math.min(this.prompts.length - 1, this.replies.length - 1)]!;
+    // Asked to condense the reviewer's reasons (src/loop/lessonsCondense.ts), it answers with one sentence.
+    const condensing = this.prompts.at(-1)!.includes("The reviewer's remarks, one per line");
+    const reply = condensing ? CONDENSED : this.replies[Math.min(this.prompts.length - 1, this.replies.length - 1)]!;
     const parts = (async function* () {
       yield new vscode.LanguageModelTextPart(reply);
     })();
@@ -187,17 +191,21 @@ describe('In the editor: the language-model tool and the @refine participant', (
       assert.deepEqual((await api.history().load(sessionId))?.lessons, ['Prefer early returns']);
 
       // The panel (the real webview) shows the three proposals, each with the round and the reason it came from.
-      const offered = await waitFor('the panel to offer the lessons', () => (api.lessons.current?.sessionId === sessionId && api.lessons.current.proposed.length > 0 ? api.lessons.current : undefined), 30_000);
+      // The chat's model condensed the three reasons into one more proposal, first, with all three as its sources.
+      const offered = await waitFor('the panel to offer the lessons', () => (api.lessons.current?.sessionId === sessionId && api.lessons.current.proposed.length === 4 ? api.lessons.current : undefined), 30_000);
       assert.deepEqual(offered.inPrompt, ['Prefer early returns']);
       assert.deepEqual(
-        offered.proposed.map((lesson) => [lesson.text, lesson.evidence.map((item) => [item.round, item.kind, item.text]), lesson.decision]),
-        reasons.map((reason, index) => [reason, [[index + 1, 'rejection', reason]], 'open']),
+        offered.proposed.map((lesson) => [lesson.text, lesson.evidence.map((item) => [item.round, item.kind, item.text]), lesson.decision, lesson.condensed === true]),
+        [[CONDENSED, reasons.map((reason, index) => [index + 1, 'rejection', reason]), 'open', true], ...reasons.map((reason, index) => [reason, [[index + 1, 'rejection', reason]], 'open', false])],
       );
-      const ids = offered.proposed.map((lesson) => lesson.id);
-      await waitFor('the webview to render the offer', () => api.panel.messageLog.some((message) => message.type === 'lessonsShown' && message.sessionId === sessionId && ids.every((id) => message.ids.includes(id))), 30_000);
-      assert.equal(await lessonsText(), handWritten, 'nothing is kept without a yes');
+      const condensedId = offered.proposed[0]!.id;
+      const ids = offered.proposed.slice(1).map((lesson) => lesson.id);
+      await waitFor('the webview to render the offer', () => api.panel.messageLog.some((message) => message.type === 'lessonsShown' && message.sessionId === sessionId && [condensedId, ...ids].every((id) => message.ids.includes(id))), 30_000);
+      assert.equal(await lessonsText(), handWritten, 'nothing is kept without a yes, the condensed lesson included');
 
       const decided = (id: string) => waitFor(`the decision about ${id}`, () => api.lessons.current?.proposed.find((lesson) => lesson.id === id && lesson.decision !== 'open'), 15_000);
+      assert.equal(api.panel.handleMessage({ type: 'lessonDecision', sessionId, id: condensedId, decision: 'discard' }), true);
+      assert.equal((await decided(condensedId)).decision, 'discarded');
       assert.equal(api.panel.handleMessage({ type: 'lessonDecision', sessionId, id: ids[0]!, decision: 'discard' }), true);
       assert.equal((await decided(ids[0]!)).decision, 'discarded');
       assert.equal(await lessonsText(), handWritten, 'a discard writes nothing');
