@@ -85,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   useConfirmationStore(context.workspaceState);
   // The real loop (loaded on first use) carries the workspace's lessons and offers new ones at the end of a session.
   let lessonsLoop: LoopApi | undefined;
-  const lessonsOffer = new LessonsOffer(panel, log);
+  const lessonsOffer = new LessonsOffer(panel, log, async (sessionId) => (await getHistory().load(sessionId))?.lessons);
   context.subscriptions.push(lessonsOffer);
   const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory, offer: lessonsOffer, panelIsOpen: () => panel.isOpen }));
   const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });

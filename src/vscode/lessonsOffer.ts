@@ -15,6 +15,8 @@ export interface LessonsPanelPort {
   post(message: HostMessage): boolean;
   onDidReceiveMessage(listener: (message: PanelMessage) => void): { dispose(): void };
   onDidBecomeReady(listener: () => void): { dispose(): void };
+  /** The panel came back after a reload, with the session it showed. */
+  onDidRestore(listener: (kept: { state?: { sessionId: string } }) => void): { dispose(): void };
 }
 
 export type OfferedLesson = ProposedLesson;
@@ -33,8 +35,23 @@ export class LessonsOffer {
   constructor(
     private readonly panel: LessonsPanelPort,
     private readonly log: { warn(area: string, message: string): void },
+    /** The stored record's lessons in the prompt, for a panel restored after a reload. */
+    private readonly recordedLessons: (sessionId: string) => Promise<readonly string[] | undefined> = async () => undefined,
   ) {
-    this.disposables = [panel.onDidReceiveMessage((message) => void this.receive(message)), panel.onDidBecomeReady(() => this.post())];
+    this.disposables = [
+      panel.onDidReceiveMessage((message) => void this.receive(message)),
+      panel.onDidBecomeReady(() => this.post()),
+      panel.onDidRestore((kept) => void this.restore(kept.state?.sessionId)),
+    ];
+  }
+
+  /** After a reload the panel shows a stored session: it names the lessons that session's prompts carried (an offer does not survive a reload). */
+  private async restore(sessionId: string | undefined): Promise<void> {
+    if (!sessionId || this.view) return;
+    const inPrompt = await this.recordedLessons(sessionId).catch((error: unknown) => void this.log.warn('lessons', errorMessage(error)));
+    if (!inPrompt || inPrompt.length === 0 || this.view) return;
+    this.view = { sessionId, inPrompt: [...inPrompt], proposed: [] };
+    this.post();
   }
 
   /** What the panel shows now (the integration tests read it). */

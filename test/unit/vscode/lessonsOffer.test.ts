@@ -15,6 +15,7 @@ class FakePanel {
   readonly posted: HostMessage[] = [];
   private onMessage: ((message: PanelMessage) => void)[] = [];
   private onReady: (() => void)[] = [];
+  private onRestore: ((kept: { state?: { sessionId: string } }) => void)[] = [];
   post(message: HostMessage): boolean {
     this.posted.push(hostMessageSchema.parse(message));
     return true;
@@ -26,6 +27,13 @@ class FakePanel {
   onDidBecomeReady(listener: () => void) {
     this.onReady.push(listener);
     return { dispose: () => (this.onReady = this.onReady.filter((each) => each !== listener)) };
+  }
+  onDidRestore(listener: (kept: { state?: { sessionId: string } }) => void) {
+    this.onRestore.push(listener);
+    return { dispose: () => (this.onRestore = this.onRestore.filter((each) => each !== listener)) };
+  }
+  restore(sessionId: string): void {
+    for (const listener of this.onRestore) listener({ state: { sessionId } });
   }
   /** What the webview sends, checked as the host checks it. */
   send(raw: unknown): void {
@@ -47,7 +55,7 @@ const proposed: ProposedLesson[] = [
   { text: 'Never change the public signature', evidence: [{ round: 2, kind: 'hunk', text: 'Never change the public signature', path: 'src/api.ts' }] },
 ];
 
-async function setUp(existing?: string) {
+async function setUp(existing?: string, recorded: Record<string, string[]> = {}) {
   const root = await mkdtemp(join(tmpdir(), 'refine-lessons-offer-'));
   const file = join(root, '.refine-loop', 'lessons.md');
   if (existing !== undefined) {
@@ -56,7 +64,7 @@ async function setUp(existing?: string) {
   }
   const panel = new FakePanel();
   const warnings: string[] = [];
-  const offer = new LessonsOffer(panel, { warn: (_area, message) => void warnings.push(message) });
+  const offer = new LessonsOffer(panel, { warn: (_area, message) => void warnings.push(message) }, async (sessionId) => recorded[sessionId]);
   const outcomes: LessonOutcome[] = [];
   offer.onDidDecide((outcome) => outcomes.push(outcome));
   const store = createLessonsFileStore(root);
@@ -190,4 +198,19 @@ test('lessons offer: the protocol refuses a decision that is neither keep nor di
   assert.equal(panelMessageSchema.safeParse({ type: 'lessonDecision', sessionId: 's1', id: 's1:1', decision: 'always' }).success, false);
   assert.equal(panelMessageSchema.safeParse({ type: 'lessonDecision', sessionId: 's1', id: 's1:1', decision: 'keep', text: 'x'.repeat(2001) }).success, false);
   assert.equal(panelMessageSchema.safeParse({ type: 'lessonsShown', sessionId: 's1', ids: ['s1:1'] }).success, true);
+});
+
+test('lessons offer: a panel restored after a reload names the lessons in the stored session\'s prompt', async () => {
+  const { panel, offer, done } = await setUp(undefined, { s0: ['Prefer early returns'] });
+  try {
+    panel.restore('s9');
+    await settle();
+    assert.equal(panel.posted.length, 0, 'a session without lessons in its prompt shows none');
+    panel.restore('s0');
+    await settle();
+    assert.deepEqual({ ...panel.lessons }, { sessionId: 's0', inPrompt: ['Prefer early returns'], proposed: [] });
+    assert.deepEqual({ ...offer.current }, { sessionId: 's0', inPrompt: ['Prefer early returns'], proposed: [] });
+  } finally {
+    await done();
+  }
 });
