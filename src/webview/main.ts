@@ -9,6 +9,7 @@ import type { HostMessage, PanelState, PersistedPanel } from '../protocol/review
 import { t } from './l10n';
 import { h, update } from './dom';
 import { gate } from './gate';
+import { candidatesGate } from './candidates';
 import { proposalSection } from './proposal';
 import { panel, post, setRenderer, vscodeApi } from './store';
 import { chartSection, testsSection } from './tests';
@@ -31,7 +32,7 @@ function render(): void {
     const text = state.outcome ? t('Restored after a reload.') : t('Restored after a reload. The session stopped when the window reloaded; its rounds and checkpoints are in the Sessions view.');
     parts.push(h('p', { className: 'notice', id: 'restored', role: 'status' }, text));
   }
-  parts.push(state.outcome ? outcomeBanner(state) : gate(state));
+  parts.push(state.outcome ? outcomeBanner(state) : state.phase === 'choose' && state.candidates ? candidatesGate(state) : gate(state));
   // After the tests, their results come first: they are what the decision is about.
   const testsFirst = state.phase !== 'review';
   if (testsFirst && state.tests) parts.push(testsSection(state));
