@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { errorMessage } from '../domain/errors';
@@ -80,8 +80,18 @@ async function gitTopLevel(root: string): Promise<string | undefined> {
   return head.code === 0 ? top.stdout.toString('utf8').trim() : undefined;
 }
 
+/** Runs `tasks` with at most `limit` at once (file copies: the thread pool works in parallel). */
+async function inParallel(tasks: readonly (() => Promise<unknown>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
 /** A plain copy of `source` into `target`: .gitignore'd files and heavy folders left out, node_modules linked. */
 async function plainCopy(source: string, target: string): Promise<void> {
+  const copies: (() => Promise<unknown>)[] = [];
   const walk = async (rel: string, rules: readonly IgnoreRule[]): Promise<void> => {
     const folder = join(source, rel);
     const ignore = await fs.readFile(join(folder, '.gitignore'), 'utf8').catch(() => undefined);
@@ -96,11 +106,13 @@ async function plainCopy(source: string, target: string): Promise<void> {
       if (entry.isDirectory() && HEAVY_FOLDERS.has(entry.name)) continue;
       if (isIgnored(path, entry.isDirectory(), here)) continue;
       if (entry.isDirectory()) await walk(path, here);
-      else if (entry.isFile()) await fs.copyFile(join(source, path), join(target, path));
-      else if (entry.isSymbolicLink()) await fs.symlink(await fs.readlink(join(source, path)), join(target, path));
+      // A copy-on-write clone where the file system has them, else a plain copy.
+      else if (entry.isFile()) copies.push(() => fs.copyFile(join(source, path), join(target, path), fsConstants.COPYFILE_FICLONE));
+      else if (entry.isSymbolicLink()) copies.push(async () => fs.symlink(await fs.readlink(join(source, path)), join(target, path)));
     }
   };
   await walk('', []);
+  await inParallel(copies, 32);
 }
 
 /** A worktree of HEAD with the uncommitted changes and untracked files of `top` on top. */
@@ -114,10 +126,14 @@ async function gitCopy(top: string, target: string): Promise<void> {
     if (applied.code !== 0) throw new Error(`the uncommitted changes did not apply to the scratch copy: ${applied.stderr.trim()}`);
   }
   const untracked = await git(top, ['ls-files', '--others', '--exclude-standard', '-z']);
-  for (const path of untracked.stdout.toString('utf8').split('\0').filter(Boolean)) {
-    await fs.mkdir(dirname(join(target, path)), { recursive: true });
-    await fs.cp(join(top, path), join(target, path), { verbatimSymlinks: true });
-  }
+  const paths = untracked.stdout.toString('utf8').split('\0').filter(Boolean);
+  await inParallel(
+    paths.map((path) => async () => {
+      await fs.mkdir(dirname(join(target, path)), { recursive: true });
+      await fs.cp(join(top, path), join(target, path), { verbatimSymlinks: true });
+    }),
+    16,
+  );
 }
 
 /** node_modules folders of the workspace the copy lacks (ignored by git), linked into it. */
@@ -144,15 +160,22 @@ export function createScratchCopies(config: ScratchCopiesConfig): ScratchCopies 
     if (top !== undefined) await git(top, ['worktree', 'prune']);
     await fs.rm(`${folder}.owner`, { force: true });
     live.delete(folder);
+    // The workspace's folder under the temp folder goes with its last copy.
+    await fs.rmdir(base).catch(() => undefined);
   }
 
   async function make(label: string, signal: AbortSignal): Promise<ScratchCopy> {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
-    await fs.mkdir(base, { recursive: true });
     const folder = join(base, `${process.pid}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
     const top = await gitTopLevel(root);
     // The owner file first: a crash from here on leaves something the next start finds.
-    await fs.writeFile(`${folder}.owner`, JSON.stringify({ pid: process.pid, root, label, git: top ?? null }));
+    // (Once more when the last copy's removal took the base folder away meanwhile.)
+    const owner = JSON.stringify({ pid: process.pid, root, label, git: top ?? null });
+    for (let tries = 0; ; tries++) {
+      await fs.mkdir(base, { recursive: true });
+      const written = await fs.writeFile(`${folder}.owner`, owner, { flag: 'wx' }).then(() => true, (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' && tries < 3 ? false : Promise.reject(error)));
+      if (written) break;
+    }
     live.add(folder);
     try {
       let copyRoot = folder;

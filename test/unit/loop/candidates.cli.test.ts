@@ -93,7 +93,7 @@ describe('refine-loop run --candidates (built CLI, loopback server, real tests)'
     assert.match(report, /Attempts \(best of 3\)/);
     assert.match(report, /1\. attempt 3 \(chosen\)/);
     // No scratch copy is left behind.
-    assert.deepEqual(readdirSync(scratchBase(dir)), []);
+    assert.ok(!existsSync(scratchBase(dir)) || readdirSync(scratchBase(dir)).length === 0, 'no scratch copy is left');
   });
 
   it('--candidates 1 does not pass in 1 round (the first answer fixes one bug)', { timeout: 120_000 }, async () => {
