@@ -25,6 +25,8 @@ export interface AgentRequest {
   readonly feedback?: string;
   readonly estimatedInputTokens: number;
   readonly maxOutputTokens?: number;
+  /** Sampling temperature for providers that have one (best of N asks above 0, so the attempts differ); absent: the server's default. */
+  readonly temperature?: number;
   /** Tools the model may call instead of writing edit blocks (providers with tool calling). */
   readonly tools?: readonly ToolDefinition[];
   /** What the read-only workspace tools may use this round (providers that have them). */

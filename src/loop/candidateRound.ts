@@ -45,6 +45,9 @@ export interface AttemptsInput {
   readonly log: Logger;
 }
 
+/** The sampling temperature of best-of-N attempts (a server's usual default for chat). */
+export const CANDIDATE_TEMPERATURE = 0.8;
+
 /** At most `limit` of the tasks at a time, in the order they ask. */
 function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
@@ -69,6 +72,8 @@ async function writesOf(changes: Attempt['changes']): Promise<FileWrite[]> {
 /** Every attempt of the round, in the order they were asked for; throws only when the round is cancelled or every agent call failed. */
 export async function runAttempts(input: AttemptsInput, signal: AbortSignal): Promise<Attempt[]> {
   const testing = limiter(Math.max(1, input.parallelTests));
+  // Attempts at the same prompt differ only if the model samples: above 0 where the provider takes a temperature.
+  const request = input.request.temperature === undefined ? { ...input.request, temperature: CANDIDATE_TEMPERATURE } : input.request;
   let arrivals = 0;
   const one = async (index: number): Promise<Attempt> => {
     const agent = input.agents[index % input.agents.length]!;
@@ -77,7 +82,7 @@ export async function runAttempts(input: AttemptsInput, signal: AbortSignal): Pr
     const base = { attempt: number, agentId: agent.id, summary: '', changes: [], diffs: [], problems: [], noEdits: false, protectedPaths: [], usage: {}, tokens: 0 };
     let reply;
     try {
-      reply = await agent.propose(input.request, signal, (progress) => {
+      reply = await agent.propose(request, signal, (progress) => {
         if (progress.kind === 'status') input.emit({ type: 'agentProgress', round: input.round, message: `attempt ${number}: ${progress.message}` });
       });
     } catch (error) {

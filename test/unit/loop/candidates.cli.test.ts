@@ -79,14 +79,15 @@ describe('refine-loop run --candidates (built CLI, loopback server, real tests)'
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /outcome: passed after 1 rounds/);
     assert.equal(server.received.length, 3, 'three attempts, one request each');
+    assert.ok(server.received.every((request) => request.body.temperature === 0.8), 'the attempts sample (temperature 0.8)');
     const cart = readFileSync(path.join(dir, 'src', 'cart.js'), 'utf8');
     assert.ok(cart.includes(TOTAL_FIX) && cart.includes(DISCOUNT_FIX), cart);
     assert.ok(!cart.includes(', 1);'), 'not the attempt that broke the empty cart');
     // Progress per attempt on stderr, and the ranking: attempt 3 (both fixed) first.
-    assert.match(result.stderr, /round 1, attempt 1 \(openai-compatible:m\): 2 passed, 1 failed, 0 newly failing/);
-    assert.match(result.stderr, /round 1, attempt 2 \(openai-compatible:m\): 1 passed, 2 failed, 1 newly failing/);
-    assert.match(result.stderr, /round 1, attempt 3 \(openai-compatible:m\): 3 passed, 0 failed, 0 newly failing/);
-    assert.match(result.stderr, /attempts ranked 3, 1, 2; attempt 3 goes to the review \(by rule\)/);
+    assert.match(result.stderr, /round 1, attempt 1 \(openai-compatible:m\): 2 passed, 1 failed, 0 newly failing/, result.stderr);
+    assert.match(result.stderr, /round 1, attempt 2 \(openai-compatible:m\): 1 passed, 2 failed, 1 newly failing/, result.stderr);
+    assert.match(result.stderr, /round 1, attempt 3 \(openai-compatible:m\): 3 passed, 0 failed, 0 newly failing/, result.stderr);
+    assert.match(result.stderr, /attempts ranked 3, 1, 2; attempt 3 goes to the review \(by rule\)/, result.stderr);
     // The project's own tests pass, for real; the report shows all three attempts.
     assert.equal(spawnSync(process.execPath, ['--test'], { cwd: dir, env, encoding: 'utf8' }).status, 0);
     const report = readFileSync(path.join(dir, '..', 'report.md'), 'utf8');
@@ -102,6 +103,7 @@ describe('refine-loop run --candidates (built CLI, loopback server, real tests)'
     assert.equal(result.code, 1, result.stderr + result.stdout);
     assert.match(result.stdout, /outcome: limitReached after 1 rounds/);
     assert.equal(server.received.length, 1);
+    assert.equal(server.received[0]!.body.temperature, undefined, 'one attempt keeps the server default');
     assert.doesNotMatch(result.stderr, /attempt/);
     assert.ok(readFileSync(path.join(dir, 'src', 'cart.js'), 'utf8').includes(DISCOUNT_BUG));
   });
