@@ -85,6 +85,7 @@ export function createAnthropicAgent(options: AnthropicAgentOptions): Agent {
         system: offered.system,
         messages: [...offered.messages.map(({ role, content }) => ({ role, content })), ...exchanges.flatMap(wireExchange)],
       };
+      if (offered.temperature !== undefined) body.temperature = offered.temperature;
       if (offered.tools && offered.tools.length > 0) {
         body.tools = offered.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
       }

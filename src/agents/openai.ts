@@ -101,6 +101,7 @@ export function createOpenAiAgent(options: OpenAiAgentOptions): Agent {
       if (!streamOptionsDropped) body.stream_options = { include_usage: true };
       const maxTokens = offered.maxOutputTokens ?? options.maxOutputTokens;
       if (maxTokens) body.max_tokens = maxTokens;
+      if (offered.temperature !== undefined) body.temperature = offered.temperature;
       if (offered.tools && offered.tools.length > 0 && !toolsDropped) {
         body.tools = offered.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
       }

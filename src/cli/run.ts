@@ -20,6 +20,7 @@ import { createTestRunner } from '../node/testRunner';
 import type { CliIo } from './main';
 import { lineReader, terminalReviewer } from './terminalReviewer';
 import { startLearning } from './lessons';
+import { candidatePorts, candidatesOption } from './candidates';
 
 // `refine-loop run`: a whole session in the terminal. The gates ask on stderr and read
 // answers from stdin (y, n + reason, q); progress goes to stderr; stdout gets the
@@ -45,12 +46,17 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --sandbox auto|bwrap|none  contain a worktree agent with bubblewrap (default auto: where it runs)
   --secret-env NAME      another environment variable (or NAME_* pattern) kept from the agent and the tests (repeatable)
   --learn yes|no|ask     keep lessons from your reasons and edits for later sessions (default ask; no terminal: no)
+  --candidates N         best of N: N attempts per round (1-8, default 1), each tested in a scratch copy, ranked by the tests
+  --candidate-agent PROVIDER:MODEL  where the attempts come from, in turn (repeatable; default: the --provider)
+  --parallel-tests N     most test runs at once for the attempts (default: the number of cores)
 
 Gates: at the review, y applies, n REASON rejects (the reason goes to the agent), q stops,
 h goes hunk by hunk (y keeps a hunk, n REASON rejects it).
 After the tests: y continues (or, when they pass, keeps and finishes), n REASON reverts the
 round and retries, q stops and keeps, u stops and reverts every round, r N goes back to
 before round N and continues from there; when the test suite shrank, a accepts the smaller suite.
+With --candidates N, the attempts are shown ranked first: y reviews the best, c K the one ranked K,
+d K shows its diff, n REASON rejects them all (the reason goes to the next attempts), q stops.
 Exit status: 0 when the outcome is passed, 1 for any other outcome, 2 on a usage error.
 `;
 
@@ -92,6 +98,10 @@ function progressLine(event: SessionEvent, verbose: boolean): string | undefined
       return `warning: ${event.message}`;
     case 'sessionEnded':
       return `${event.outcome}: ${event.reason}`;
+    case 'candidateTested':
+      return `round ${event.round}, attempt ${event.attempt} (${event.agentId}): ${event.error !== undefined ? `not tested, ${event.error}` : event.summary ? `${tests(event.summary)}, ${event.newlyFailing} newly failing; ${files(event.files)}` : 'no usable edits'}; ${event.tokens} tokens`;
+    case 'candidatesRanked':
+      return `round ${event.round}: attempts ranked ${event.ranking.join(', ')}; ${event.chosen !== undefined ? `attempt ${event.chosen} goes to the review${event.by === 'rule' ? ' (by rule)' : ''}` : `none taken${event.reason ? ` (${event.reason})` : ''}`}`;
     case 'agentProgress':
       return event.message !== undefined ? `round ${event.round}: ${event.message}` : undefined;
   }
@@ -129,6 +139,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         'secret-env': { type: 'string', multiple: true },
         sandbox: { type: 'string' },
         learn: { type: 'string' },
+        candidates: { type: 'string' },
+        'candidate-agent': { type: 'string', multiple: true },
+        'parallel-tests': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -157,6 +170,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       'test.timeoutSeconds': intOption(options['test-timeout'], 'test-timeout', 600),
       'agent.timeoutSeconds': intOption(options['agent-timeout'], 'agent-timeout', 300),
       ...(options.sandbox !== undefined ? { 'agent.sandbox': options.sandbox } : {}),
+      candidates: candidatesOption(options.candidates),
+      candidateAgents: options['candidate-agent'] ?? [],
+      parallelTests: intOption(options['parallel-tests'], 'parallel-tests', 0),
     });
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -227,21 +243,24 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const secretVariables = [...settings.secretVariables, ...(options['secret-env'] ?? [])];
     const tests = createTestRunner({ root, command, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables });
     // Each provider says whether it takes tools; the HTTP ones read the disk with the read-only tools.
-    const agent = createAgent({
-      ...agentConfig,
-      log,
-      secretVariables,
-      sandbox: settings['agent.sandbox'],
-      reader: createWorkspaceReader(root, { exclude: settings['context.exclude'] }),
-      include: settings['context.include'],
-    });
+    const agentOf = (config: typeof agentConfig) =>
+      createAgent({
+        ...config,
+        log,
+        secretVariables,
+        sandbox: settings['agent.sandbox'],
+        reader: createWorkspaceReader(root, { exclude: settings['context.exclude'] }),
+        include: settings['context.include'],
+      });
+    const agent = agentOf(agentConfig);
+    const candidates = await candidatePorts(settings, { root, command, log, secretVariables, agentConfig, agentFor: agentOf, env: io.env, flags: options });
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);
       if (line !== undefined) say(`${line}\n`);
     };
     let result;
     try {
-      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], testCommand: command, lessons: learning.lessons }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit }, settings, controller.signal);
+      result = await runSession({ task: options.task, scope, baseline: !options['no-baseline'], testCommand: command, lessons: learning.lessons }, { agent, tests, workspace, reviewer, history, journal, clock: systemClock, log, emit, ...(candidates ? { candidates } : {}) }, settings, controller.signal);
     } finally {
       for (const signal of stopSignals) process.off(signal, onSignal);
     }

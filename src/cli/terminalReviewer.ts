@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { createTwoFilesPatch } from 'diff';
 import type { Reviewer } from '../domain/ports';
-import type { AfterTestsDecision, ConflictChoice, ReviewDecision } from '../domain/session';
+import type { AfterTestsDecision, CandidateChoice, CandidatesView, ConflictChoice, ReviewDecision } from '../domain/session';
 import { inertText } from '../domain/terminalText';
 import { summarize } from '../domain/testReport';
 
@@ -79,6 +79,7 @@ export function terminalReviewer(ask: (question: string) => Promise<string | und
         }
       }
     },
+    chooseCandidate: (view, _signal) => chooseInTerminal(view, ask, say),
     async afterTests(view): Promise<AfterTestsDecision> {
       const s = summarize(view.report);
       say(`\n── round ${view.round}: ${view.passed ? 'the tests pass' : 'the tests do not pass yet'} (${s.passed} passed, ${s.failed} failed${s.problems ? `, ${s.problems} run problems` : ''}) ──\n`);
@@ -110,4 +111,39 @@ export function terminalReviewer(ask: (question: string) => Promise<string | und
       return answer === 'o' ? 'overwrite' : 'keepCurrent';
     },
   };
+}
+
+/** One line per attempt, best first: its rank, tests, delta, diff and cost. */
+export function candidateLines(view: CandidatesView): string[] {
+  return view.candidates.map((candidate) => {
+    const files = candidate.diffs.map((diff) => `${diff.path} +${diff.additions} −${diff.deletions}`).join(', ') || 'no changes';
+    const tests = candidate.tests ? `${candidate.tests.passed} passed, ${candidate.tests.failed} failed${candidate.tests.problems ? `, ${candidate.tests.problems} run problems` : ''}` : `not tested (${candidate.error ?? 'nothing to test'})`;
+    const delta = candidate.tests ? `; ${candidate.fixed} fixed, ${candidate.newlyFailing} newly failing` : '';
+    const flags = `${candidate.suiteShrank ? `; ! suite shrank (${candidate.suiteShrank})` : ''}${candidate.protectedPaths.length > 0 ? `; ! protected: ${candidate.protectedPaths.join(', ')}` : ''}`;
+    return `  ${candidate.rank}. attempt ${candidate.attempt} (${candidate.agentId}): ${tests}${delta}${flags}; ${files}; ${candidate.tokens} tokens, ${(candidate.durationMs / 1000).toFixed(1)} s`;
+  });
+}
+
+/** Best of N in the terminal: y takes the best, c K attempt ranked K, d K shows its diff, n REASON rejects all, q stops. */
+async function chooseInTerminal(view: CandidatesView, ask: (question: string) => Promise<string | undefined>, say: (text: string) => void): Promise<CandidateChoice> {
+  say(`\n── round ${view.round}: ${view.candidates.length} attempts, ranked by the tests${view.currentFailing !== undefined ? ` (now ${view.currentFailing} failing)` : ''} ──\n`);
+  say(`${candidateLines(view).join('\n')}\n`);
+  const count = view.candidates.length;
+  for (;;) {
+    const answer = (await ask(`y review the best / c K review attempt ranked K (1-${count}) / d K show its diff / n REASON reject all / q stop: `))?.trim();
+    if (answer === undefined || answer === 'q') return { kind: 'stop' };
+    if (answer === 'y') return { kind: 'choose', rank: 1 };
+    const picked = /^([cd])\s*(\d+)$/.exec(answer);
+    if (picked && Number(picked[2]) >= 1 && Number(picked[2]) <= count) {
+      const candidate = view.candidates[Number(picked[2]) - 1]!;
+      if (picked[1] === 'c') return { kind: 'choose', rank: candidate.rank };
+      if (candidate.summary) say(`${candidate.summary}\n\n`);
+      for (const diff of candidate.diffs) say(diff.patch.endsWith('\n') ? diff.patch : `${diff.patch}\n`);
+      continue;
+    }
+    if (answer === 'n' || answer.startsWith('n ')) {
+      const reason = answer.slice(1).trim() || (await ask('Reason (told to the next attempts): '))?.trim() || 'rejected without a reason';
+      return { kind: 'rejectAll', reason };
+    }
+  }
 }

@@ -3,7 +3,7 @@
 // unit tests use fakes of these and nothing else.
 import type { FileChange, TokenUsage, WorkspacePath } from './model';
 import type { TestCase, TestReport } from './testReport';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from './session';
+import type { AfterTestsDecision, CandidateChoice, CandidatesView, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView, SessionEvent } from './session';
 import type { JournalEntry, JournalState, SessionRecord, SessionSummary } from './record';
 
 // ---------------------------------------------------------------- Agent
@@ -25,6 +25,8 @@ export interface AgentRequest {
   readonly feedback?: string;
   readonly estimatedInputTokens: number;
   readonly maxOutputTokens?: number;
+  /** Sampling temperature for providers that have one (best of N asks above 0, so the attempts differ); absent: the server's default. */
+  readonly temperature?: number;
   /** Tools the model may call instead of writing edit blocks (providers with tool calling). */
   readonly tools?: readonly ToolDefinition[];
   /** What the read-only workspace tools may use this round (providers that have them). */
@@ -164,6 +166,8 @@ export interface Reviewer {
   afterTests(round: RoundView, signal: AbortSignal): Promise<AfterTestsDecision>;
   /** A file changed after its round applied; restoring it would lose that change. */
   resolveConflict(conflict: ConflictView, signal: AbortSignal): Promise<ConflictChoice>;
+  /** Best of N: which attempt goes to the review gate. A reviewer without it takes the best. */
+  chooseCandidate?(view: CandidatesView, signal: AbortSignal): Promise<CandidateChoice>;
 }
 
 // ---------------------------------------------------------------- Session history, journal
@@ -183,6 +187,25 @@ export interface Journal {
   read(sessionId: string, round: number): Promise<JournalEntry | undefined>;
   /** Entries of one session, or of all sessions; optionally only those in the given states. Oldest round first. */
   list(filter?: { readonly sessionId?: string; readonly states?: readonly JournalState[] }): Promise<JournalEntry[]>;
+}
+
+// ---------------------------------------------------------------- Scratch copies (best of N)
+
+/** A throwaway copy of the workspace one attempt of a round is applied to and tested in. */
+export interface ScratchCopy {
+  /** The copy as a workspace: reads and all-or-nothing commits inside the copy only. */
+  readonly workspace: Workspace;
+  /** The session's test command, run in the copy. */
+  readonly tests: TestRunner;
+  /** Deletes the copy (and unregisters it from git); safe to call twice. */
+  remove(): Promise<void>;
+}
+
+export interface ScratchCopies {
+  /** A copy of the workspace as it is now (its uncommitted changes included). */
+  create(label: string, signal: AbortSignal): Promise<ScratchCopy>;
+  /** Removes the copies an earlier run left behind (a crash, a kill); returns how many. */
+  sweep(): Promise<number>;
 }
 
 // ---------------------------------------------------------------- Clock, log

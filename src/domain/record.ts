@@ -37,6 +37,26 @@ export const testInventorySchema = z.object({
 });
 export type TestInventory = z.infer<typeof testInventorySchema>;
 
+/** Best of N: one attempt of a round, kept whether or not it was chosen. */
+export const candidateRecordSchema = z.object({
+  /** 1-based, in the order the attempts were asked for. */
+  attempt: z.number().int().positive(),
+  /** 1 is the best. */
+  rank: z.number().int().positive(),
+  agentId: z.string(),
+  tokens: z.object({ input: z.number().optional(), output: z.number().optional() }).default({}),
+  durationMs: z.number().default(0),
+  summary: z.string().default(''),
+  patch: z.string(),
+  files: z.array(z.object({ path: z.string(), status: z.string(), additions: z.number(), deletions: z.number() })),
+  protectedPaths: z.array(z.string()).default([]),
+  /** Its full-suite run in its scratch copy; absent when it brought nothing to test. */
+  tests: testResultRecordSchema.optional(),
+  error: z.string().optional(),
+  why: z.string().default(''),
+});
+export type CandidateRecord = z.infer<typeof candidateRecordSchema>;
+
 export const roundRecordSchema = z.object({
   round: z.number().int().positive(),
   startedAt: z.number(),
@@ -77,6 +97,10 @@ export const roundRecordSchema = z.object({
     .optional(),
   reverted: z.boolean().default(false),
   note: z.string().optional(),
+  /** Best of N: every attempt of the round, best first. */
+  candidates: z.array(candidateRecordSchema).optional(),
+  /** Best of N: the attempt number that went to the review (absent when every attempt was rejected). */
+  chosenCandidate: z.number().int().optional(),
 });
 export type RoundRecord = z.infer<typeof roundRecordSchema>;
 

@@ -82,6 +82,48 @@ export type AfterTestsDecision =
   /** The person accepts the smaller suite (it becomes the pinned one): finish as passed when nothing else is wrong, else continue. */
   | { readonly kind: 'acceptSmallerSuite' };
 
+// ---------------------------------------------------------------- Best of N: choosing an attempt
+
+/** One attempt of a round as the choosing gate shows it; `rank` 1 is the best. */
+export interface CandidateView {
+  readonly rank: number;
+  /** 1-based, in the order the attempts were asked for. */
+  readonly attempt: number;
+  readonly agentId: string;
+  readonly summary: string;
+  readonly diffs: readonly FileDiff[];
+  /** Undefined when the attempt brought nothing to test (an error, no usable edits). */
+  readonly tests?: { readonly passed: number; readonly failed: number; readonly skipped: number; readonly problems: number };
+  readonly failing: readonly string[];
+  readonly newlyFailing: number;
+  readonly fixed: number;
+  readonly suiteShrank?: string;
+  readonly protectedPaths: readonly string[];
+  readonly tokens: number;
+  readonly durationMs: number;
+  /** Why the attempt could not be tested: the agent failed, or its reply had no usable edits. */
+  readonly error?: string;
+  /** Why it ranks where it does, in a sentence. */
+  readonly why: string;
+}
+
+export interface CandidatesView {
+  readonly sessionId: string;
+  readonly round: number;
+  readonly maxRounds: number;
+  /** Best first. */
+  readonly candidates: readonly CandidateView[];
+  /** The failing count the workspace stands on now (undefined without a baseline). */
+  readonly currentFailing?: number;
+}
+
+export type CandidateChoice =
+  /** Review the attempt ranked `rank` (1 = the best) at the review gate as usual. */
+  | { readonly kind: 'choose'; readonly rank: number }
+  /** None of them: the reason goes to the next round's attempts. */
+  | { readonly kind: 'rejectAll'; readonly reason: string }
+  | { readonly kind: 'stop' };
+
 // ---------------------------------------------------------------- Restore conflicts
 
 export interface ConflictView {
@@ -135,6 +177,20 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     by: z.enum(['person', 'rule']).optional(),
   }),
   z.object({ type: z.literal('reverted'), rounds: z.array(z.number()), files: z.array(z.string()) }),
+  /** Best of N: one attempt of the round was tested in its scratch copy (or could not be). */
+  z.object({
+    type: z.literal('candidateTested'),
+    round: z.number(),
+    attempt: z.number(),
+    agentId: z.string(),
+    summary: testSummarySchema.optional(),
+    newlyFailing: z.number(),
+    files: z.array(fileStatSchema),
+    tokens: z.number(),
+    error: z.string().optional(),
+  }),
+  /** Best of N: the attempts ranked (attempt numbers, best first) and which one goes to the review. */
+  z.object({ type: z.literal('candidatesRanked'), round: z.number(), ranking: z.array(z.number()), chosen: z.number().optional(), by: z.enum(['person', 'rule']), reason: z.string().optional() }),
   z.object({ type: z.literal('warning'), message: z.string() }),
   z.object({ type: z.literal('sessionEnded'), outcome: z.enum(outcomes), rounds: z.number(), reason: z.string() }),
 ]);

@@ -142,6 +142,20 @@ export const settingsShape = {
       'Most read-only tool calls (`read_file`, `list_files`, `search_text`) a model may make in one round before it must propose; their results count against `#refineLoop.agent.maxPromptTokens#` and `#refineLoop.maxTokens#`. 0 offers no read tools.',
     order: 27,
   }),
+  candidates: z.number().int().min(1).max(8).default(1).meta({
+    markdownDescription:
+      'Attempts per round (best of N): each is applied to its own scratch copy of the workspace and tested there, and the attempts are ranked by the tests (failing tests, newly failing, a shrunken suite, diff size, tokens). The best one (or the one you pick) then goes through the review as usual. 1: one attempt, as without this setting. Tokens and minutes of every attempt count against `#refineLoop.maxTokens#` and `#refineLoop.maxMinutes#`.',
+    order: 16,
+  }),
+  candidateAgents: z.array(z.string().regex(/^[a-z][a-z-]*:.*$/, 'PROVIDER:MODEL, for example openai-compatible:qwen2.5-coder:7b')).default([]).meta({
+    markdownDescription:
+      'Where the attempts of a round come from, as `PROVIDER:MODEL` entries (for example `openai-compatible:qwen2.5-coder:7b`), taken in turn: to race models against each other. Empty: every attempt asks the configured `#refineLoop.agent.provider#`.',
+    order: 17,
+  }),
+  parallelTests: z.number().int().min(0).max(64).default(0).meta({
+    description: 'Most test runs at once when a round tests several attempts; 0 means the number of processor cores.',
+    order: 18,
+  }),
   'feedback.maxTokens': z.number().int().min(200).default(6000).meta({
     description: 'Most tokens of test feedback sent to the agent per round.',
     order: 30,

@@ -34,7 +34,7 @@ export async function runSession(task: SessionTask, ports: SessionPorts, setting
       if (limit) return await run.finish('limitReached', limit);
       if (signal.aborted) throw new CancelledError();
 
-      const proposal = await run.propose(work.signal);
+      const proposal = await run.propose(work.signal, signal);
       if (proposal.repeated) return await run.finish('stuck', `the agent repeated its proposal of an earlier round (round ${proposal.round})`);
 
       const applied = await run.reviewAndApply(proposal, signal);

@@ -36,12 +36,24 @@ function reads(list: NonNullable<RoundRecord['reads']>): string {
   return lines.join('\n');
 }
 
+/** Best of N: every attempt of the round, best first, with its tests and (when not chosen) its diff. */
+function attempts(list: NonNullable<RoundRecord['candidates']>, chosen: number | undefined): string {
+  const lines = ['', `Attempts (best of ${list.length}), ranked by the tests:`, ''];
+  for (const attempt of list) {
+    const cost = `${(attempt.tokens.input ?? 0) + (attempt.tokens.output ?? 0)} tokens, ${(attempt.durationMs / 1000).toFixed(1)} s`;
+    lines.push(`${attempt.rank}. attempt ${attempt.attempt}${attempt.attempt === chosen ? ' (chosen)' : ''}, ${attempt.agentId}: ${attempt.tests ? tests(attempt.tests).split('\n')[0] : `not tested (${attempt.error ?? 'no usable edits'})`}; ${attempt.why}; ${cost}`);
+    if (attempt.attempt !== chosen && attempt.patch) lines.push('', fence(attempt.patch, 'diff'), '');
+  }
+  return lines.join('\n');
+}
+
 function round(record: RoundRecord): string {
   const out = [`## Round ${record.round}${record.reverted ? ' (reverted)' : ''}`, ''];
   if (record.proposal.summary.trim()) out.push(record.proposal.summary.trim(), '');
   const files = record.proposal.files.map((file) => `\`${file.path}\` (${file.status}, +${file.additions} −${file.deletions})`);
   out.push(`Proposed: ${files.length > 0 ? files.join(', ') : 'no changes'}`);
   if (record.reads && record.reads.length > 0) out.push(reads(record.reads));
+  if (record.candidates && record.candidates.length > 0) out.push(attempts(record.candidates, record.chosenCandidate));
   if (record.proposal.protectedPaths.length > 0) out.push(`Protected paths touched: ${record.proposal.protectedPaths.map((p) => `\`${p}\``).join(', ')}`);
   for (const problem of record.proposal.editProblems) out.push(`- edit problem: ${problem}`);
   if (record.review) {

@@ -1,9 +1,13 @@
-import { changesFromReply, diffChanges, keepHunks, unifiedPatch } from '../edits';
+import { diffChanges, keepHunks, unifiedPatch } from '../edits';
 import { restoreCheckpoint } from './checkpoints';
 import { errorMessage } from '../domain/errors';
 import { limitBefore, madeProgress, ProgressTracker, proposalFingerprint } from './limits';
-import type { FileChange } from '../domain/model';
-import { buildPrompt, type Rejection, type ScopeFile } from './prompt';
+import type { FileChange, TokenUsage } from '../domain/model';
+import type { AgentRequest, ToolRead } from '../domain/ports';
+import { bestOfRound, settledRound, type CandidatePorts } from './candidateRound';
+import { scopeFilesNow } from './scopeFiles';
+import { changesOfReply, type ReplyChanges } from './replyChanges';
+import { buildPrompt, type Rejection } from './prompt';
 import type { RoundRecord, SessionRecord, TestResultRecord } from '../domain/record';
 import { resolveApproval } from './review';
 import { writeRound } from './roundWrite';
@@ -23,8 +27,6 @@ import { newSessionId } from '../domain/sessionId';
 
 export type { Next, Proposal, SessionPorts, SessionTask, TestedRound } from './steps';
 
-const decoder = new TextDecoder();
-
 export class SessionRun {
   readonly sessionId: string;
   readonly record: SessionRecord;
@@ -42,6 +44,8 @@ export class SessionRun {
   private rejections: Rejection[] = [];
   private userEdits: string | undefined;
   private editProblems: EditProblem[] = [];
+  /** Best of N: the other attempts' failures, for the next prompt's feedback. */
+  private attemptsNote: string | undefined;
 
   constructor(
     private readonly task: SessionTask,
@@ -117,34 +121,22 @@ export class SessionRun {
 
   // ------------------------------------------------------------ propose
 
-  private async scopeFiles(): Promise<ScopeFile[]> {
-    const wanted = new Map<string, ScopeFile>();
-    for (const file of this.task.scope) wanted.set(file.path, file);
-    for (const path of this.failingSources) if (!wanted.has(path)) wanted.set(path, { path, content: '', reason: 'failing-test' });
-    for (const path of this.touched) if (!wanted.has(path)) wanted.set(path, { path, content: '', reason: 'context' });
-    const files: ScopeFile[] = [];
-    for (const file of wanted.values()) {
-      // Always the content as it is now: earlier rounds (and the person) changed it.
-      const bytes = await this.ports.workspace.read(file.path).catch(() => undefined);
-      if (bytes !== undefined) files.push({ ...file, content: decoder.decode(bytes) });
-    }
-    return files;
-  }
-
-  async propose(signal: AbortSignal): Promise<Proposal> {
+  async propose(signal: AbortSignal, gateSignal: AbortSignal = signal): Promise<Proposal> {
     const round = ++this.round;
     this.ports.emit({ type: 'roundStarted', round });
     const latest = this.latest();
     const lastApplied = [...this.appliedPatches.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
+    const feedback = latest && !latest.green ? (this.attemptsNote ? `${latest.feedback}\n\n${this.attemptsNote}` : latest.feedback) : undefined;
+    this.attemptsNote = undefined;
     const request = buildPrompt({
       round,
       task: this.task.task,
-      files: await this.scopeFiles(),
+      files: await scopeFilesNow(this.task.scope, this.failingSources, this.touched, this.ports.workspace),
       ...(lastApplied !== undefined ? { previousDiff: lastApplied } : {}),
       rejections: this.rejections,
       ...(this.userEdits !== undefined ? { userEdits: this.userEdits } : {}),
       editProblems: this.editProblems,
-      ...(latest && !latest.green ? { feedback: latest.feedback } : {}),
+      ...(feedback !== undefined ? { feedback } : {}),
       budgetTokens: this.settings['agent.maxPromptTokens'],
       offerTools: this.ports.agent.acceptsTools === true,
       maxToolCalls: this.settings['agent.maxToolCalls'],
@@ -156,35 +148,47 @@ export class SessionRun {
       this.record.lessons = (this.task.lessons ?? []).filter((lesson) => used.has(lesson));
     }
     const startedAt = this.ports.clock.now();
+    if (this.settings.candidates > 1 && this.ports.candidates) return this.proposeBestOf(round, request, startedAt, this.ports.candidates, signal, gateSignal);
     const reply = await this.ports.agent
       .propose(request, signal, (progress) => this.ports.emit({ type: 'agentProgress', round, ...(progress.kind === 'text' ? { characters: progress.characters } : { message: progress.message }) }))
-      .catch(async (error: unknown) => {
-        // The round happened even though it brought nothing: the record counts it as the CLI's last line does.
-        this.record.rounds.push(failedRound(round, startedAt, this.ports.agent.id, error));
-        await this.save().catch(() => undefined);
-        throw error;
-      });
+      .catch((error: unknown) => this.failed(round, startedAt, this.ports.agent.id, error));
     const usage = reply.usage ?? {};
     this.tokens += (usage.inputTokens ?? request.estimatedInputTokens) + (usage.outputTokens ?? 0);
-    let summary: string;
-    let changes: FileChange[];
-    let problems: EditProblem[];
-    let noEdits = false;
-    if (reply.kind === 'text') {
-      // The one reply-to-changes function `refine-loop apply` uses too: all or nothing.
-      const fromReply = await changesFromReply(reply, this.ports.workspace);
-      noEdits = fromReply.editCount === 0 && fromReply.problems.length === 0;
-      summary = fromReply.prose;
-      changes = fromReply.changes;
-      problems = [...fromReply.problems];
-      if (noEdits) problems.push({ reason: 'The reply contained no edits. Reply with search/replace blocks.' });
-      if (fromReply.status === 'nothing' && fromReply.alreadyApplied.length > 0)
-        problems.push({ reason: `These edits are already in the files: ${fromReply.alreadyApplied.join(', ')}. Look at the test output for what is still wrong.` });
-    } else {
-      summary = reply.summary;
-      changes = [...reply.changes];
-      problems = [];
+    const reads = reply.kind === 'text' && reply.reads ? reply.reads.map((read) => ({ ...read })) : undefined;
+    return this.proposalOf(round, startedAt, this.ports.agent.id, usage, request.estimatedInputTokens, await changesOfReply(reply, this.ports.workspace), reads);
+  }
+
+  /** The round happened even though it brought nothing: the record counts it as the CLI's last line does. */
+  private async failed(round: number, startedAt: number, agentId: string, error: unknown): Promise<never> {
+    this.record.rounds.push(failedRound(round, startedAt, agentId, error));
+    await this.save().catch(() => undefined);
+    throw error;
+  }
+
+  /** Best of N (./candidateRound.ts): the attempts run, ranked and chosen; the chosen one is the round's proposal. */
+  private async proposeBestOf(round: number, request: AgentRequest, startedAt: number, candidates: CandidatePorts, signal: AbortSignal, gateSignal: AbortSignal): Promise<Proposal> {
+    const agents = candidates.agents && candidates.agents.length > 0 ? candidates.agents : [this.ports.agent];
+    const [{ settings, ports }, previous] = [this, this.latest()?.report];
+    const input = { ...candidates, ...ports, round, count: settings.candidates, request, agents, previous, suite: this.suite, feedbackMaxTokens: settings['feedback.maxTokens'] };
+    const best = await bestOfRound({ ...input, sessionId: this.sessionId, maxRounds: settings.maxRounds, auto: this.auto }, signal, gateSignal).catch((error: unknown) => this.failed(round, startedAt, agents[0]!.id, error));
+    this.tokens += best.tokens;
+    this.attemptsNote = best.note;
+    if (best.kind === 'chosen') {
+      const { attempt } = best;
+      const parsed = { summary: attempt.summary, changes: [...attempt.changes], problems: [...attempt.problems], noEdits: attempt.noEdits };
+      return this.proposalOf(round, startedAt, attempt.agentId, attempt.usage, request.estimatedInputTokens, parsed, attempt.reads, { candidates: best.records, chosenCandidate: attempt.attempt });
     }
+    const settled = settledRound(round, startedAt, agents[0]!.id, best);
+    this.record.rounds.push(settled.record);
+    [this.rejections, this.userEdits, this.editProblems] = [settled.rejections, undefined, []];
+    if (settled.reason !== undefined) this.progress.record(false);
+    await this.save();
+    return settled.proposal;
+  }
+
+  /** The round's proposal from the changes of a reply: recorded, announced, and what the agent was told marked answered. */
+  private async proposalOf(round: number, startedAt: number, agentId: string, usage: TokenUsage, estimatedInputTokens: number, parsed: ReplyChanges, reads: readonly ToolRead[] | undefined, candidates?: Pick<RoundRecord, 'candidates' | 'chosenCandidate'>): Promise<Proposal> {
+    const { summary, changes, problems, noEdits } = parsed;
     const diffs = diffChanges(changes);
     const protectedReasons = this.suite.protectedIn(changes);
     const protectedPaths = [...protectedReasons.keys()];
@@ -195,15 +199,15 @@ export class SessionRun {
     this.record.rounds.push({
       round,
       startedAt,
-      agentId: this.ports.agent.id,
-      tokens: { input: usage.inputTokens ?? request.estimatedInputTokens, ...(usage.outputTokens !== undefined ? { output: usage.outputTokens } : {}) },
+      agentId,
+      tokens: { input: usage.inputTokens ?? estimatedInputTokens, ...(usage.outputTokens !== undefined ? { output: usage.outputTokens } : {}) },
       proposal: { summary, patch: changes.length > 0 ? unifiedPatch(changes) : '', files, protectedPaths, editProblems: problems.map((p) => (p.file ? `${p.file}: ${p.reason}` : p.reason)) },
-      ...(reply.kind === 'text' && reply.reads ? { reads: reply.reads.map((read) => ({ ...read })) } : {}),
+      ...(reads ? { reads: reads.map((read) => ({ ...read })) } : {}),
       reverted: false,
+      ...candidates,
     });
     await this.save();
-    const reads = reply.kind === 'text' && reply.reads ? reply.reads.map((read) => ({ ...read })) : undefined;
-    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens }, ...(reads ? { reads } : {}) });
+    this.ports.emit({ type: 'proposalReady', round, files, editProblems: problems.length, protectedPaths, tokens: { input: usage.inputTokens, output: usage.outputTokens }, ...(reads ? { reads: reads.map((read) => ({ ...read })) } : {}) });
     // What the agent was told has now been answered.
     this.rejections = [];
     this.userEdits = undefined;
@@ -218,6 +222,7 @@ export class SessionRun {
    * the round ends without writing (rejected, nothing usable, a conflict), or `stop`.
    */
   async reviewAndApply(proposal: Proposal, signal: AbortSignal): Promise<'applied' | 'skipped' | 'stop'> {
+    if (proposal.settled) return proposal.settled === 'stop' ? 'stop' : 'skipped';
     const record = this.current();
     if (proposal.changes.length === 0) {
       // The edit engine could not use the reply: its problems go back to the agent.

@@ -5,6 +5,7 @@ import type { Agent, Clock, EventSink, Journal, Logger, Reviewer, SessionHistory
 import type { EditProblem, Outcome, RoundView } from '../domain/session';
 import type { SuiteShrinkage, TestReport } from '../domain/testReport';
 import type { ScopeFile } from './prompt';
+import type { CandidatePorts } from './candidateRound';
 
 export interface SessionTask {
   readonly task: string;
@@ -28,6 +29,8 @@ export interface SessionPorts {
   readonly clock: Clock;
   readonly log: Logger;
   readonly emit: EventSink;
+  /** Best of N: used when the `candidates` setting is above 1. */
+  readonly candidates?: CandidatePorts;
 }
 
 export interface Proposal {
@@ -43,6 +46,8 @@ export interface Proposal {
   readonly repeated: boolean;
   /** The reply held no edit at all (a question, giving up): its text is the round's outcome. */
   readonly noEdits?: boolean;
+  /** Best of N: the round ended at the choice of an attempt (all rejected, or stop); nothing to review. */
+  readonly settled?: 'rejected' | 'stop';
 }
 
 export interface TestedRound {

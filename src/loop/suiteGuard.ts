@@ -73,6 +73,12 @@ export class SuiteGuard {
     return shrank;
   }
 
+  /** Best of N: whether a run in a scratch copy is smaller than the pinned suite, without learning from it. */
+  check(report: TestReport): SuiteShrinkage | undefined {
+    if (this.pinned === undefined || !comparable(report)) return undefined;
+    return checkInventory(this.pinned, report, this.deleted);
+  }
+
   /** The person accepted the smaller suite: this run's tests are the suite from now on. */
   accept(report: TestReport, round: number): void {
     if (comparable(report)) this.pinned = pinInventory(report, round);

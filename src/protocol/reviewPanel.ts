@@ -46,7 +46,7 @@ const failureGroupSchema = z.object({
 
 const testSummarySchema = z.object({ passed: z.number(), failed: z.number(), skipped: z.number(), problems: z.number() });
 
-export const panelPhases = ['idle', 'working', 'review', 'afterTests', 'ended'] as const;
+export const panelPhases = ['idle', 'working', 'review', 'afterTests', 'ended', 'choose'] as const;
 export type PanelPhase = (typeof panelPhases)[number];
 
 export const panelStateSchema = z.object({
@@ -92,6 +92,31 @@ export const panelStateSchema = z.object({
   /** Failing tests after each round's run (round 0: the baseline), for the chart. */
   history: z.array(z.object({ round: z.number(), failed: z.number(), passed: z.number() })),
   outcome: z.object({ outcome: z.string(), reason: z.string(), rounds: z.number() }).optional(),
+  /** Best of N, at the choice of an attempt (phase `choose`): the attempts, best first. */
+  candidates: z
+    .object({
+      round: z.number(),
+      currentFailing: z.number().optional(),
+      list: z.array(
+        z.object({
+          rank: z.number(),
+          attempt: z.number(),
+          agentId: z.string(),
+          summary: z.string(),
+          tests: testSummarySchema.optional(),
+          newlyFailing: z.number(),
+          fixed: z.number(),
+          files: z.array(z.object({ path: z.string(), additions: z.number(), deletions: z.number() })),
+          tokens: z.number(),
+          durationMs: z.number(),
+          suiteShrank: z.string().optional(),
+          protectedPaths: z.array(z.string()),
+          error: z.string().optional(),
+          why: z.string(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type PanelState = z.infer<typeof panelStateSchema>;
 
@@ -158,6 +183,10 @@ export const panelMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('lessonDecision'), sessionId: z.string(), id: z.string(), decision: z.enum(['keep', 'discard']), text: z.string().max(2000).optional() }),
   /** The panel rendered these proposed lessons (the acknowledgement of a `lessons` message). */
   z.object({ type: z.literal('lessonsShown'), sessionId: z.string(), ids: z.array(z.string()) }),
+  /** Best of N: review the attempt ranked `rank` (1 = the best). */
+  z.object({ type: z.literal('chooseCandidate'), round: z.number(), rank: z.number().int().positive() }),
+  /** Best of N: none of the attempts; the reason goes to the next round's attempts. */
+  z.object({ type: z.literal('rejectCandidates'), round: z.number(), reason: z.string().trim().min(1, 'Say why, so the next attempts can do better.') }),
 ]);
 export type PanelMessage = z.infer<typeof panelMessageSchema>;
 

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../domain/errors';
 import type { Reviewer } from '../domain/ports';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
+import type { AfterTestsDecision, CandidateChoice, CandidatesView, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
 import type { DiffDocuments } from './diffDocuments';
 import type { GateController } from './gates';
 import type { Log } from './log';
@@ -52,6 +52,18 @@ export class EditorReviewer implements Reviewer {
     } finally {
       this.diffs.freeze(proposal.sessionId, proposal.round);
       this.model.gateClosed(proposal.sessionId);
+    }
+  }
+
+  /** Best of N: the attempts side by side in the panel; the person picks one (then reviews it) or rejects all. */
+  async chooseCandidate(view: CandidatesView, signal: AbortSignal): Promise<CandidateChoice> {
+    this.model.candidatesShown(view);
+    const decision = this.gates.chooseCandidate(view, signal);
+    this.panel.show(true);
+    try {
+      return await decision;
+    } finally {
+      this.model.gateClosed(view.sessionId);
     }
   }
 

@@ -89,6 +89,22 @@ export class GateDecisions extends Disposable {
     this.controller.gates.decideAfterTests(decision, round);
   }
 
+  /** Best of N: review the attempt ranked `rank`, or reject them all with a reason. */
+  chooseCandidate(rank: number, round?: number): void {
+    const gate = this.expectGate('candidates');
+    if (!gate.view.candidates.some((candidate) => candidate.rank === rank)) throw new UsageError(vscode.l10n.t('There is no attempt ranked {0}.', rank));
+    this.log.info('review', `round ${gate.view.round}: attempt ranked ${rank} chosen`);
+    this.controller.gates.decideCandidate({ kind: 'choose', rank }, round);
+  }
+
+  rejectCandidates(reason: string, round?: number): void {
+    const gate = this.expectGate('candidates');
+    const text = reason.trim();
+    if (!text) throw new UsageError(vscode.l10n.t('A rejection needs a reason: the agent reads it to do better next round.'));
+    this.log.info('review', `round ${gate.view.round}: every attempt rejected: ${text}`);
+    this.controller.gates.decideCandidate({ kind: 'rejectAll', reason: text }, round);
+  }
+
   private async askAndReject(reason?: string): Promise<void> {
     const gate = this.controller.pending;
     if (gate?.kind !== 'review') throw new UsageError(vscode.l10n.t('There is no proposal to reject right now.'));
@@ -114,7 +130,9 @@ export class GateDecisions extends Disposable {
           ? vscode.l10n.t('a review of the proposal')
           : gate.kind === 'afterTests'
             ? vscode.l10n.t('a decision after the tests')
-            : vscode.l10n.t('a choice about a changed file')
+            : gate.kind === 'candidates'
+              ? vscode.l10n.t('the choice of an attempt')
+              : vscode.l10n.t('a choice about a changed file')
         : vscode.l10n.t('nothing (the agent or the tests are working)');
       throw new UsageError(vscode.l10n.t('This decision does not fit now: the session waits for {0}.', now));
     }

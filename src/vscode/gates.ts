@@ -2,12 +2,13 @@
 // from a command, the review panel or a tree action. Pure: no `vscode` import, so it is
 // unit-tested in test/unit/vscode. The editor's Reviewer (reviewer.ts) sits on top.
 import { CancelledError, UsageError } from '../domain/errors';
-import type { AfterTestsDecision, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
+import type { AfterTestsDecision, CandidateChoice, CandidatesView, ConflictChoice, ConflictView, ProposalView, ReviewDecision, RoundView } from '../domain/session';
 
 export type PendingGate =
   | { readonly kind: 'review'; readonly view: ProposalView }
   | { readonly kind: 'afterTests'; readonly view: RoundView }
-  | { readonly kind: 'conflict'; readonly view: ConflictView };
+  | { readonly kind: 'conflict'; readonly view: ConflictView }
+  | { readonly kind: 'candidates'; readonly view: CandidatesView };
 
 export type GateKind = PendingGate['kind'];
 
@@ -41,6 +42,15 @@ export class GateController {
 
   resolveConflict(view: ConflictView, signal: AbortSignal): Promise<ConflictChoice> {
     return this.wait<ConflictChoice>({ kind: 'conflict', view }, signal);
+  }
+
+  /** Best of N: which attempt goes to the review. */
+  chooseCandidate(view: CandidatesView, signal: AbortSignal): Promise<CandidateChoice> {
+    return this.wait<CandidateChoice>({ kind: 'candidates', view }, signal);
+  }
+
+  decideCandidate(choice: CandidateChoice, round?: number): void {
+    this.settle(this.expect('candidates', round), choice);
   }
 
   /** Settles the review gate; throws a UsageError saying what is waiting instead. */
@@ -125,5 +135,7 @@ function describe(kind: GateKind): string {
       return 'a decision after the tests';
     case 'conflict':
       return 'a choice about a changed file';
+    case 'candidates':
+      return 'the choice of an attempt';
   }
 }

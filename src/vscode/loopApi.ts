@@ -4,7 +4,7 @@
 // without the loop's code.
 import type * as vscode from 'vscode';
 import type { SessionPorts, SessionResult, SessionTask } from '../loop/loop';
-import type { Agent, Logger, TestRunner } from '../domain/ports';
+import type { Agent, Logger, ScratchCopies, TestRunner } from '../domain/ports';
 import type { SessionRecord } from '../domain/record';
 import type { Settings } from '../domain/settings';
 
@@ -20,6 +20,8 @@ export interface LoopApi {
   runSession(task: SessionTask, ports: SessionPorts, settings: Settings, signal: AbortSignal): Promise<SessionResult>;
   exportReport(record: SessionRecord): string;
   createTestRunner(options: { root: string; command: string; timeoutMs: number; log?: Logger; secretVariables?: readonly string[] }): TestRunner;
+  /** Best of N: scratch copies of the workspace at `root`, each testing with `testRunner` (absent in scripted loops: then one attempt per round). */
+  createScratchCopies?(options: { root: string; testRunner: (root: string) => TestRunner; log?: Logger }): ScratchCopies;
   detectTestCommand(root: string): Promise<TestCommandGuess | undefined>;
   /** An agent of the settings' provider (API keys from SecretStorage). */
   createAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent;

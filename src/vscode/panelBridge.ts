@@ -111,6 +111,12 @@ export class PanelBridge extends Disposable {
           else await vscode.commands.executeCommand('refineLoop.openAllChanges', { kind: 'round', session: { sessionId: current.sessionId }, round: { round: current.round } });
           break;
         }
+        case 'chooseCandidate':
+          this.decisions.chooseCandidate(message.rank, message.round);
+          break;
+        case 'rejectCandidates':
+          this.decisions.rejectCandidates(message.reason, message.round);
+          break;
         case 'showLog':
           this.log.show();
           break;

@@ -5,6 +5,7 @@ import { CancelledError, UsageError } from '../domain/errors';
 import type { FileChange } from '../domain/model';
 import type { Agent, Journal, SessionHistory } from '../domain/ports';
 import { registerCommand } from './commands';
+import { candidatesFor } from './candidateStart';
 import { readSessionSettings } from './configuration';
 import type { LoopApi, SessionResult } from './loopApi';
 import type { Log } from './log';
@@ -72,7 +73,8 @@ export class SessionCommands extends Disposable {
     const testCommand = direct.testCommand?.trim() || (await resolveTestCommand(settings, root, loop, this.deps.confirmed, log));
     const agent = direct.agent ?? loop.createAgent(settings, root.fsPath, await this.deps.keys.keyFor(settings['agent.provider'], settings['agent.baseUrl']), log);
     const tests = loop.createTestRunner({ root: root.fsPath, command: testCommand, timeoutMs: settings['test.timeoutSeconds'] * 1000, log, secretVariables: settings.secretVariables });
-    const result = await controller.start({ task: { task, scope, baseline: true, testCommand }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession });
+    const candidates = await candidatesFor(loop, settings, { root: root.fsPath, testCommand, log }, async (own) => direct.agent ?? loop.createAgent(own, root.fsPath, await this.deps.keys.keyFor(own['agent.provider'], own['agent.baseUrl']), log));
+    const result = await controller.start({ task: { task, scope, baseline: true, testCommand }, settings, root, agent, tests, history: this.deps.history(), journal: this.deps.journal(), runSession: loop.runSession, ...(candidates ? { candidates } : {}) });
     return result;
   }
 

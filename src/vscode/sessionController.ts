@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CandidatePorts } from '../loop/candidateRound';
 import { Disposable } from '../domain/dispose';
 import { CancelledError, UsageError, errorMessage } from '../domain/errors';
 import type { Agent, Journal, SessionHistory, TestRunner } from '../domain/ports';
@@ -27,6 +28,8 @@ export interface StartRequest {
   readonly history: SessionHistory;
   readonly journal: Journal;
   readonly runSession: RunSessionFunction;
+  /** Best of N: where the attempts are tested (set when the `candidates` setting is above 1). */
+  readonly candidates?: CandidatePorts;
 }
 
 interface Running {
@@ -106,6 +109,7 @@ export class SessionController extends Disposable {
       journal: request.journal,
       clock: { now: () => Date.now() },
       log: this.log,
+      ...(request.candidates ? { candidates: request.candidates } : {}),
       emit: (event) => {
         if (event.type !== 'testOutput' && event.type !== 'agentProgress') {
           this.log.info('session', `${sessionId}: ${event.type}${'round' in event ? ` (round ${event.round})` : ''}`);

@@ -4,11 +4,12 @@
 import type { FileChange, FileDiff } from '../domain/model';
 import type { ToolRead } from '../domain/ports';
 import type { PanelFile, PanelPhase, PanelState } from '../protocol/reviewPanel';
-import type { ProposalView, RoundView, SessionEvent } from '../domain/session';
+import type { CandidatesView, ProposalView, RoundView, SessionEvent } from '../domain/session';
 import { summarize, type TestReport } from '../domain/testReport';
 import { locateHunk } from '../edits/hunkLocation';
 import { failingFirstWords } from '../protocol/testWords';
 import { t } from './translate';
+import { panelCandidates } from './candidatesPanel';
 
 export interface TestSummary {
   readonly passed: number;
@@ -57,6 +58,8 @@ export interface LiveSession {
   agentName?: string;
   phase: PanelPhase;
   status: string;
+  /** Best of N: the attempts at the choice, while it is open. */
+  candidates?: CandidatesView;
   currentRound: number;
   readonly rounds: LiveRound[];
 }
@@ -219,6 +222,14 @@ export class SessionModel {
     this.fire(session.sessionId);
   }
 
+  candidatesShown(view: CandidatesView): void {
+    const session = this.sessions.get(view.sessionId);
+    if (!session) return;
+    [session.candidates, session.currentRound, session.phase] = [view, view.round, 'choose'];
+    session.status = t('Round {0}: {1} attempts, ranked by the tests: choose one to review', view.round, view.candidates.length);
+    this.fire(session.sessionId);
+  }
+
   testsShown(view: RoundView): void {
     const session = this.sessions.get(view.sessionId);
     if (!session) return;
@@ -284,6 +295,7 @@ export class SessionModel {
       tests: testsRound?.roundView ? panelTests(testsRound.roundView, testsRound) : undefined,
       history,
       outcome: session.outcome ? { outcome: session.outcome, reason: session.reason ?? '', rounds: session.roundsDone ?? session.rounds.length } : undefined,
+      ...(session.phase === 'choose' && session.candidates ? { candidates: panelCandidates(session.candidates) } : {}),
     };
   }
 

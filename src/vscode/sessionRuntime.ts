@@ -6,6 +6,7 @@
 import { exportReport, runSession } from '../loop/loop';
 import { detectTestCommand } from '../node/detectTests';
 import { createTestRunner } from '../node/testRunner';
+import { createScratchCopies } from '../node/scratchCopies';
 import { createReadTools } from '../agents/tools/readTools';
 import { createEditorAgent, createLanguageModelAgent, editorReader } from './lmAgent';
 import type { LoopApi } from './loopApi';
@@ -14,6 +15,7 @@ export const sessionRuntime: LoopApi = {
   runSession,
   exportReport,
   createTestRunner,
+  createScratchCopies,
   detectTestCommand,
   createAgent: createEditorAgent,
   createChatAgent(model, settings, root, log) {

@@ -10,6 +10,7 @@ import { t } from './l10n';
 import { h, update } from './dom';
 import { gate } from './gate';
 import { isPanelLessons, lessonsSection, showLessons } from './lessons';
+import { candidatesGate } from './candidates';
 import { proposalSection } from './proposal';
 import { panel, post, setRenderer, vscodeApi } from './store';
 import { chartSection, testsSection } from './tests';
@@ -32,7 +33,7 @@ function render(): void {
     const text = state.outcome ? t('Restored after a reload.') : t('Restored after a reload. The session stopped when the window reloaded; its rounds and checkpoints are in the Sessions view.');
     parts.push(h('p', { className: 'notice', id: 'restored', role: 'status' }, text));
   }
-  parts.push(state.outcome ? outcomeBanner(state) : gate(state));
+  parts.push(state.outcome ? outcomeBanner(state) : state.phase === 'choose' && state.candidates ? candidatesGate(state) : gate(state));
   const lessons = lessonsSection(state);
   if (lessons) parts.push(lessons);
   // After the tests, their results come first: they are what the decision is about.
