@@ -30,7 +30,9 @@ export const sessionRuntime: LoopApi = {
     return Promise.all(
       agentCliIds.map(async (id) => {
         const pin = agentCliPins[id];
-        const found = await findCli(pin, process.env, commandPath?.provider === id ? commandPath.path : undefined).catch(() => undefined);
+        // refineLoop.agent.command is the binary of the CLI in use, or of the one whose binary it names.
+        const named = commandPath && (commandPath.provider === id || commandPath.path.split('/').pop() === pin.binary);
+        const found = await findCli(pin, process.env, named ? commandPath.path : undefined).catch(() => undefined);
         return {
           id,
           displayName: agentCliPresets[id]?.displayName ?? id,

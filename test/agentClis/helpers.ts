@@ -10,7 +10,13 @@ import { agentCliPins, type AgentCliId } from '../../src/agents/clis/pins';
 // two-round fixture project, a fresh HOME per run, the built `refine-loop` (dist/cli.js)
 // run as a person would, and a look for processes a run left behind.
 
-export const repoRoot = path.resolve(__dirname, '../../..');
+/** The repository: found upward from here (compiled under out/, or bundled by a bench script from test/). */
+function findRepoRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) if (existsSync(path.join(dir, 'test', 'fixtures', 'agent-clis', 'cart'))) return dir;
+  throw new Error(`no repository above ${__dirname}`);
+}
+
+export const repoRoot = findRepoRoot();
 export const cliEntry = path.join(repoRoot, 'dist', 'cli.js');
 
 function cacheDir(): string {
