@@ -15,10 +15,8 @@ export interface Dialect {
 }
 
 /** The CLI's working folder as its prompt names it: the scratch copy `…/refine-loop-agent-*\/workdir`. */
-export function workdirOf(conversation: Conversation): string {
-  const found = /(\/[^\s"'`<>]*refine-loop-agent-[^\s"'`<>/]+\/workdir)/.exec(conversation.text + JSON.stringify(conversation.toolUses));
-  if (!found) throw new Error(`the request names no scratch working folder:\n${conversation.text.slice(0, 2000)}`);
-  return found[1]!;
+export function workdirOf(conversation: Conversation): string | undefined {
+  return /(\/[^\s"'`<>]*refine-loop-agent-[^\s"'`<>/]+\/workdir)/.exec(conversation.text + JSON.stringify(conversation.toolUses))?.[1];
 }
 
 export function roundOf(conversation: Conversation): number {
@@ -38,6 +36,8 @@ export interface CartScriptOptions {
 export function cartScript(dialect: Dialect, options: CartScriptOptions = {}): Script {
   return (conversation) => {
     const workdir = workdirOf(conversation);
+    // A side call of the CLI's own (a summary, a sub-agent) that does not name the folder: not the round's work.
+    if (workdir === undefined) return { text: 'Nothing to do here.' };
     const cart = `${workdir}/src/cart.js`;
     const round = roundOf(conversation);
     if (conversation.toolUses.some((use) => dialect.isEdit(use) && use.result !== undefined && JSON.stringify(use.input).includes('cart.js'))) return { text: `Round ${round}: changed src/cart.js.` };

@@ -1,8 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createAgentCliAgent } from '../../src/agents/clis/index';
-import type { AgentCliId } from '../../src/agents/clis/pins';
+import { createAgentCliAgent, findCli } from '../../src/agents/clis/index';
+import { agentCliPins, type AgentCliId } from '../../src/agents/clis/pins';
 import { agentCliPresets } from '../../src/agents/clis/presets';
 import { agentCliPrompt } from '../../src/agents/clis/prompt';
 import { buildPrompt } from '../../src/loop/prompt';
@@ -41,6 +41,8 @@ export interface CliFigures {
   readonly runs: number;
   readonly directMs: number;
   readonly presetMs: number;
+  /** Finding the CLI and reading its `--version`: once per session, not per round. */
+  readonly discoveryMs: number;
 }
 
 function project(root: string, into: string): void {
@@ -57,49 +59,64 @@ export async function runClisBench(root: string, runs: number): Promise<CliFigur
       console.error(`skipping ${each.id}: ${(error as Error).message}`);
       continue;
     }
-    const preset = agentCliPresets[each.id]!;
-    const server = await ModelServer.start({ protocol: each.protocol, script: cartScript(each.dialect) });
-    const base = mkdtempSync(join(tmpdir(), 'rl-bench-clis-'));
-    const request = buildPrompt({ round: 1, task: 'make the cart tests pass', files: [], budgetTokens: 32000 });
-    const direct: number[] = [];
-    const through: number[] = [];
     try {
-      for (let run = 0; run < runs; run++) {
-        const home = mkdtempSync(join(base, 'home-'));
-        const scratch = mkdtempSync(join(base, 'refine-loop-agent-'));
-        const workdir = join(scratch, 'workdir');
-        mkdirSync(workdir);
-        project(root, workdir);
-        const invocation = preset.invocation({ prompt: agentCliPrompt(request, []), workdir, scratch, home, maxTurns: 40, env: process.env, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}) });
-        for (const file of invocation.files) {
-          mkdirSync(dirname(file.path), { recursive: true });
-          writeFileSync(file.path, file.content);
-        }
-        const started = Date.now();
-        const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
-        direct.push(Date.now() - started);
-        if (result.exitCode !== 0) throw new Error(`${each.id} by hand exited ${result.exitCode}: ${result.outputTail}`);
-
-        const workspace = mkdtempSync(join(base, 'workspace-'));
-        project(root, workspace);
-        const presetHome = mkdtempSync(join(base, 'home-'));
-        const agent = createAgentCliAgent({ provider: each.id, root: workspace, timeoutMs: 300_000, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}), env: { ...process.env, HOME: presetHome, PATH: `${bin.binDir}:${process.env.PATH ?? ''}` } });
-        const presetStarted = Date.now();
-        const reply = await agent.propose(request, new AbortController().signal);
-        through.push(Date.now() - presetStarted);
-        if (reply.kind !== 'changes' || reply.changes.length !== 1) throw new Error(`${each.id} through the preset proposed ${reply.kind}`);
-      }
-    } finally {
-      await server.close();
-      rmSync(base, { recursive: true, force: true });
+      figures.push(await benchOne(root, each, bin, runs));
+    } catch (error) {
+      console.error(`${each.id}: ${(error as Error).message}`);
     }
-    figures.push({ id: each.id, runs, directMs: median(direct), presetMs: median(through) });
   }
   return figures;
 }
 
+async function benchOne(root: string, each: Case, bin: { binary: string; binDir: string }, runs: number): Promise<CliFigures> {
+  const preset = agentCliPresets[each.id]!;
+  const server = await ModelServer.start({ protocol: each.protocol, script: cartScript(each.dialect) });
+  const base = mkdtempSync(join(tmpdir(), 'rl-bench-clis-'));
+  const request = buildPrompt({ round: 1, task: 'make the cart tests pass', files: [], budgetTokens: 32000 });
+  const direct: number[] = [];
+  const through: number[] = [];
+  // One agent for every run, as in a session: discovery (`--version`) happens once, in the warm-up, timed on its own.
+  let discoveryMs = 0;
+  try {
+    const workspace = mkdtempSync(join(base, 'workspace-'));
+    project(root, workspace);
+    const presetEnv = { ...process.env, HOME: mkdtempSync(join(base, 'home-')), PATH: `${bin.binDir}:${process.env.PATH ?? ''}` };
+    const foundStarted = Date.now();
+    await findCli(agentCliPins[each.id], presetEnv);
+    discoveryMs = Date.now() - foundStarted;
+    const agent = createAgentCliAgent({ provider: each.id, root: workspace, timeoutMs: 300_000, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}), env: presetEnv });
+    await agent.propose(request, new AbortController().signal);
+    for (let run = 0; run < runs; run++) {
+      const home = mkdtempSync(join(base, 'home-'));
+      const scratch = mkdtempSync(join(base, 'refine-loop-agent-'));
+      const workdir = join(scratch, 'workdir');
+      mkdirSync(workdir);
+      project(root, workdir);
+      const invocation = preset.invocation({ prompt: agentCliPrompt(request, []), workdir, scratch, home, maxTurns: 40, env: process.env, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}) });
+      for (const file of invocation.files) {
+        mkdirSync(dirname(file.path), { recursive: true });
+        writeFileSync(file.path, file.content);
+      }
+      const started = Date.now();
+      const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
+      direct.push(Date.now() - started);
+      if (result.exitCode !== 0) throw new Error(`${each.id} by hand exited ${result.exitCode}: ${result.outputTail}`);
+
+      const presetStarted = Date.now();
+      const reply = await agent.propose(request, new AbortController().signal);
+      through.push(Date.now() - presetStarted);
+      if (reply.kind !== 'changes' || reply.changes.length !== 1) throw new Error(`${each.id} through the preset proposed ${reply.kind}`);
+    }
+  } finally {
+    await server.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+  return { id: each.id, runs, directMs: median(direct), presetMs: median(through), discoveryMs };
+}
+
 export function report(figures: readonly CliFigures[]): string {
-  const rows = ['| preset | runs | the CLI by hand (median) | through the preset (median) | added per round |', '| --- | --- | --- | --- | --- |'];
-  for (const each of figures) rows.push(`| ${each.id} | ${each.runs} | ${(each.directMs / 1000).toFixed(2)} s | ${(each.presetMs / 1000).toFixed(2)} s | ${((each.presetMs - each.directMs) / 1000).toFixed(2)} s |`);
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const rows = ['| preset | runs | the CLI by hand (median) | through the preset (median) | added per round | found once per session (`--version`) |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const each of figures) rows.push(`| ${each.id} | ${each.runs} | ${seconds(each.directMs)} | ${seconds(each.presetMs)} | ${seconds(each.presetMs - each.directMs)} | ${seconds(each.discoveryMs)} |`);
   return rows.join('\n');
 }
