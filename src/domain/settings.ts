@@ -111,7 +111,7 @@ export const settingsShape = {
   }),
   'agent.command': z.string().default('').meta({
     markdownDescription:
-      'Command line of the `command` provider. Never runs in Restricted Mode.',
+      'Command line of the `command` provider; for an agent CLI (`claude-code`, `codex`, `gemini-cli`, `qwen-code`, `opencode`), the path of its binary (empty: found on PATH). Never runs in Restricted Mode.',
     scope: 'resource',
     order: 23,
   }),

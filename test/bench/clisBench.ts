@@ -18,7 +18,7 @@ import { ModelServer, type Protocol } from '../agentClis/modelServer';
 // (a) the CLI run by hand with the preset's own argv, environment and config, in a
 // copy of the fixture, and (b) the whole preset: discovery, the scratch copy, the
 // sandbox, the stream parser, the diff and the check for writes outside. Medians of
-// BENCH_RUNS runs each (default 5); a fresh HOME every run.
+// BENCH_RUNS runs each (default 5), after a warm-up of each.
 
 interface Case {
   readonly id: AgentCliId;
@@ -86,8 +86,9 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
     discoveryMs = Date.now() - foundStarted;
     const agent = createAgentCliAgent({ provider: each.id, root: workspace, timeoutMs: 300_000, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}), env: presetEnv });
     await agent.propose(request, new AbortController().signal);
-    for (let run = 0; run < runs; run++) {
-      const home = mkdtempSync(join(base, 'home-'));
+    // Both warm: one HOME each for every run (the CLI's first start in a HOME sets up its state).
+    const home = mkdtempSync(join(base, 'home-'));
+    for (let run = -1; run < runs; run++) {
       const scratch = mkdtempSync(join(base, 'refine-loop-agent-'));
       const workdir = join(scratch, 'workdir');
       mkdirSync(workdir);
@@ -99,9 +100,10 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
       }
       const started = Date.now();
       const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
-      direct.push(Date.now() - started);
+      if (run >= 0) direct.push(Date.now() - started);
       if (result.exitCode !== 0) throw new Error(`${each.id} by hand exited ${result.exitCode}: ${result.outputTail}`);
 
+      if (run < 0) continue; // the by-hand warm-up
       const presetStarted = Date.now();
       const reply = await agent.propose(request, new AbortController().signal);
       through.push(Date.now() - presetStarted);
