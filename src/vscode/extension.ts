@@ -21,6 +21,7 @@ import { setTranslator } from './translate';
 import { TrustGate } from './trust';
 import { LessonCommands, withLessons } from './lessons';
 import { LessonsOffer } from './lessonsOffer';
+import { AgentPick } from './agentPick';
 import { register as registerLmTool } from './chat/lmTool';
 import { register as registerParticipant } from './chat/participant';
 
@@ -46,6 +47,8 @@ export interface TestingApi {
   readonly chatHandler: vscode.ChatRequestHandler;
   /** The lessons part of the review panel (what it offers). */
   readonly lessons: LessonsOffer;
+  /** Refine Loop: Choose Agent, whose quick pick is `current` while it is open. */
+  readonly agentPick: AgentPick;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -90,6 +93,17 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory, offer: lessonsOffer, panelIsOpen: () => panel.isOpen }));
   const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
   context.subscriptions.push(sessions, commands, new LessonCommands(log));
+  const agentPick = new AgentPick({
+    log,
+    findAgentClis: async () => {
+      const runtime = await loadSessionRuntime();
+      const settings = vscode.workspace.getConfiguration('refineLoop');
+      // Only the person's own value is run for its --version: a workspace's could name any program.
+      const path = (settings.inspect<string>('agent.command')?.globalValue ?? '').trim();
+      return runtime.findAgentClis ? runtime.findAgentClis(path ? { provider: settings.get<string>('agent.provider', ''), path } : undefined) : [];
+    },
+  });
+  context.subscriptions.push(agentPick);
   const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop, confirmed };
   registerLmTool(context, chatDeps);
   const chatHandler = registerParticipant(context, { ...chatDeps, model: controller.model, currentSessionId: () => controller.currentSessionId });
@@ -116,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       storeFolder,
       chatHandler,
       lessons: lessonsOffer,
+      agentPick,
     },
   };
 }

@@ -10,6 +10,7 @@ import { createScratchCopies } from '../node/scratchCopies';
 import { createReadTools } from '../agents/tools/readTools';
 import { createEditorAgent, createLanguageModelAgent, editorReader } from './lmAgent';
 import type { LoopApi } from './loopApi';
+import { agentCliIds, agentCliPins, agentCliPresets, findCli, installHint } from '../agents/clis/index';
 
 export const sessionRuntime: LoopApi = {
   runSession,
@@ -26,5 +27,24 @@ export const sessionRuntime: LoopApi = {
       timeoutMs: settings['agent.timeoutSeconds'] * 1000,
       ...(reader ? { tools: createReadTools({ reader, include: settings['context.include'] }) } : {}),
     });
+  },
+  async findAgentClis(commandPath) {
+    return Promise.all(
+      agentCliIds.map(async (id) => {
+        const pin = agentCliPins[id];
+        // refineLoop.agent.command is the binary of the CLI in use, or of the one whose binary it names.
+        const named = commandPath && (commandPath.provider === id || commandPath.path.split('/').pop() === pin.binary);
+        const found = await findCli(pin, process.env, named ? commandPath.path : undefined).catch(() => undefined);
+        return {
+          id,
+          displayName: agentCliPresets[id]?.displayName ?? id,
+          testedVersion: pin.testedVersion,
+          install: installHint(pin),
+          ...(found ? { path: found.path } : {}),
+          ...(found?.version ? { version: found.version } : {}),
+          ...(found?.notice ? { notice: found.notice } : {}),
+        };
+      }),
+    );
   },
 };
