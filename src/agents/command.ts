@@ -9,6 +9,7 @@ import { throttleProgress } from './progress';
 import { checkReply } from './replyCheck';
 import { changedOutsideCopy, copyWorkspace, diffCopy } from './worktree';
 import { planSandbox, type SandboxMode } from '../node/sandbox';
+import type { PreparedWorktreeRun, WorktreeProgram } from './worktreeProgram';
 
 // The `command` provider: any program. *reply* mode: the prompt on stdin, edit blocks
 // on stdout. *worktree* mode: the program edits a scratch copy of the workspace (an
@@ -29,6 +30,8 @@ export interface CommandAgentOptions {
   readonly secretVariables?: readonly string[];
   /** Worktree mode: contain the program with bubblewrap (`auto`: where it runs). */
   readonly sandbox?: SandboxMode;
+  /** Worktree mode: a known program (an agent CLI preset) instead of `command` through the shell. */
+  readonly program?: WorktreeProgram;
 }
 
 /** Between SIGTERM and SIGKILL when an agent program is stopped. */
@@ -43,13 +46,28 @@ interface ProgramRun {
   readonly baseEnv: Record<string, string | undefined>;
   readonly env: Record<string, string>;
   readonly secretVariables?: readonly string[];
-  readonly stdin: string;
+  /** Undefined: stdin is /dev/null. */
+  readonly stdin: string | undefined;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
   /** Most stdout bytes kept; past it the run fails (`failOnOverflow`) or keeps the start. */
   readonly maxStdoutBytes: number;
   readonly failOnOverflow: boolean;
   readonly onStdout?: (totalCharacters: number) => void;
+  /** Each stdout chunk, decoded (a preset's event stream). */
+  readonly onStdoutText?: (text: string) => void;
+  /** How messages name the program (default: agent command `LINE`). */
+  readonly label?: string;
+  /** A non-zero exit is returned, not thrown: the caller (a preset) explains it. */
+  readonly returnFailure?: boolean;
+}
+
+interface ProgramResult {
+  readonly stdout: string;
+  readonly durationMs: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
 }
 
 /**
@@ -57,9 +75,10 @@ interface ProgramRun {
  * tree stopped at the timeout or a cancel and killed when it ends, even a grandchild in
  * a session of its own that keeps stdout open. Resolves with stdout when it exited 0.
  */
-async function runProgram(run: ProgramRun): Promise<{ stdout: string; durationMs: number }> {
+async function runProgram(run: ProgramRun): Promise<ProgramResult> {
   if (run.signal.aborted) throw new CancelledError('Agent command cancelled before it started.');
-  const where = `agent command \`${run.commandLine}\``;
+  const where = run.label ?? `agent command \`${run.commandLine}\``;
+  const decoder = new TextDecoder();
   const overflow = new AbortController();
   const stdoutChunks: Buffer[] = [];
   let stdoutBytes = 0;
@@ -81,6 +100,8 @@ async function runProgram(run: ProgramRun): Promise<{ stdout: string; durationMs
     tailBytes: STDERR_TAIL_BYTES,
     keepBytes: 0,
     onStdout: (chunk) => {
+      // A preset's parser sees every event; only the kept text is capped.
+      run.onStdoutText?.(decoder.decode(chunk, { stream: true }));
       if (stdoutBytes >= run.maxStdoutBytes) return;
       if (stdoutBytes + chunk.length > run.maxStdoutBytes) {
         stdoutChunks.push(chunk.subarray(0, run.maxStdoutBytes - stdoutBytes));
@@ -119,12 +140,14 @@ async function runProgram(run: ProgramRun): Promise<{ stdout: string; durationMs
   if (result.outputLimitHit) {
     throw new AgentError(`The ${where} printed more than ${formatBytes(result.totalBytes)} and was stopped. Nothing was applied.`, 'agent.outputTooLarge');
   }
+  const done = { stdout: Buffer.concat(stdoutChunks).toString('utf8'), durationMs: result.durationMs, exitCode: result.exitCode, signal: result.signal, stderrTail };
+  if (run.returnFailure) return done;
   const stderrNote = stderrTail.trim() ? ` Its stderr ended with:\n${stderrTail.trim().slice(-1500)}` : ' It wrote nothing to stderr.';
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
     throw new AgentError(`The ${where} ${how}. Nothing was applied. Run it by hand in ${run.cwd} to see why.${stderrNote}`, 'agent.commandFailed');
   }
-  return { stdout: Buffer.concat(stdoutChunks).toString('utf8'), durationMs: result.durationMs };
+  return done;
 }
 
 /** Summary text kept from a worktree program's stdout (its log, not a reply). */
@@ -199,28 +222,35 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
       const snapshot = await copyWorkspace(options.root, workdir).catch((error: unknown) => {
         throw new AgentError(`Could not copy the workspace ${options.root} to ${workdir} for the agent command: ${errorMessage(error)}. Check free space in ${os.tmpdir()}.`, 'agent.copyFailed', { cause: error });
       });
-      options.log?.info(component, `round ${request.round}: running \`${options.command}\` (worktree mode) in a copy of ${snapshot.hashes.size} files at ${workdir}`);
-      const sandbox = planSandbox({ mode: options.sandbox ?? 'auto', commandLine: options.command, scratch, cwd: workdir, env: baseEnv });
+      const program = options.program;
+      const name = program?.label ?? `agent command \`${options.command}\``;
+      const prepared: PreparedWorktreeRun | undefined = program ? await program.prepare({ request, workdir, scratch, baseEnv }) : undefined;
+      if (prepared?.notice) tellOnce(prepared.notice);
+      options.log?.info(component, `round ${request.round}: running ${name} (worktree mode) in a copy of ${snapshot.hashes.size} files at ${workdir}`);
+      const sandbox = planSandbox({ mode: options.sandbox ?? 'auto', commandLine: options.command, ...(prepared ? { argv: prepared.argv } : {}), scratch, cwd: workdir, env: baseEnv, ...(prepared?.home ? { home: prepared.home } : {}) });
       if (sandbox.uncontained !== undefined) tellOnce(`The worktree agent is not contained: ${sandbox.uncontained}. It can write anywhere this user can; the loop checks the workspace for changes outside its copy after each run.`);
-      progress.report({ kind: 'status', message: `Running ${options.command} on a copy of the workspace${sandbox.argv ? ' (sandboxed)' : ''}` });
+      progress.report({ kind: 'status', message: `Running ${program?.label ?? options.command} on a copy of the workspace${sandbox.argv ? ' (sandboxed)' : ''}` });
       // Anything the agent writes gets a later time than this (it takes longer to start than a clock tick).
       const startedAt = Date.now();
       let result;
       let outside: string[] = [];
       try {
+        const argv = sandbox.argv ?? prepared?.argv;
         result = await runProgram({
           commandLine: options.command,
-          ...(sandbox.argv ? { argv: sandbox.argv } : {}),
+          ...(argv ? { argv } : {}),
           cwd: workdir,
           baseEnv,
-          env: { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir },
+          env: { REFINE_LOOP_REQUEST: requestFile, REFINE_LOOP_WORKDIR: workdir, ...prepared?.env },
           ...(options.secretVariables ? { secretVariables: options.secretVariables } : {}),
-          stdin: promptText(request),
+          stdin: prepared ? prepared.stdin : promptText(request),
           timeoutMs: options.timeoutMs,
           signal,
           maxStdoutBytes: MAX_SUMMARY_BYTES,
           failOnOverflow: false,
-          onStdout: (characters) => progress.report({ kind: 'text', characters }),
+          ...(prepared
+            ? { label: name, returnFailure: true, onStdoutText: (text: string) => prepared.onStdout(text, progress.report) }
+            : { onStdout: (characters: number) => progress.report({ kind: 'text', characters }) }),
         });
       } finally {
         // Passed or not: what changed in the workspace itself while the agent ran.
@@ -231,20 +261,24 @@ export function createCommandAgent(options: CommandAgentOptions): Agent {
         }
       }
       progress.flush();
+      // A preset judges its own run: a non-zero exit, or an error its stream reported inside a zero exit.
+      const outcome = prepared?.finish({ exitCode: result.exitCode, signal: result.signal, stderrTail: result.stderrTail });
+      if (outcome && !outcome.ok) throw new AgentError(`${outcome.message} Nothing was applied.`, outcome.code);
       const changes = await diffCopy(options.root, workdir, snapshot);
       options.log?.info(component, `round ${request.round}: exited 0 after ${result.durationMs} ms; ${changes.length} file(s) changed`);
       if (changes.length === 0) {
         throw new AgentError(
-          `The agent command \`${options.command}\` exited 0 but changed no file in its copy of the workspace. Nothing to review. Check that it edits files in its working directory (REFINE_LOOP_WORKDIR) rather than printing the edits.${outside.length > 0 ? ` Files in the workspace itself changed while it ran: ${outside.join(', ')}.` : ''}`,
+          `The ${name} exited 0 but changed no file in its copy of the workspace. Nothing to review. Check that it edits files in its working directory (REFINE_LOOP_WORKDIR) rather than printing the edits.${outside.length > 0 ? ` Files in the workspace itself changed while it ran: ${outside.join(', ')}.` : ''}`,
           'agent.noEdits',
         );
       }
       const warning = outside.length > 0 ? `! Changed outside the agent's copy while it ran (not part of this proposal; check them): ${outside.join(', ')}\n\n` : '';
+      if (outcome?.ok) return { kind: 'changes', changes, summary: `${warning}${outcome.summary}`, ...(outcome.usage ? { usage: outcome.usage } : {}) };
       return { kind: 'changes', changes, summary: `${warning}${result.stdout.trim()}` };
     } finally {
       await fs.rm(scratch, { recursive: true, force: true }).catch((error: unknown) => options.log?.warn(component, `could not remove ${scratch}: ${errorMessage(error)}`));
     }
   }
 
-  return { id: `command:${options.mode}`, propose };
+  return { id: options.program?.id ?? `command:${options.mode}`, propose };
 }

@@ -4,12 +4,13 @@ import { createCommandAgent } from './command';
 import { createAnthropicAgent } from './anthropic';
 import { createOpenAiAgent } from './openai';
 import { createReadTools } from './tools/readTools';
+import { createAgentCliAgent, isAgentCliId, type AgentCliId } from './clis/index';
 
 // One entry point for the providers that run outside the editor (the editor's own
 // Language Model API provider lives in src/vscode/lmAgent.ts).
 
 export interface AgentConfig {
-  readonly provider: 'openai-compatible' | 'anthropic' | 'command';
+  readonly provider: 'openai-compatible' | 'anthropic' | 'command' | AgentCliId;
   readonly model?: string;
   /** Empty or absent: the provider's default (a local Ollama; api.anthropic.com). */
   readonly baseUrl?: string;
@@ -40,9 +41,28 @@ export interface AgentConfig {
   readonly reader?: WorkspaceReader;
   /** refineLoop.context.include: files the read tools may read although secret-looking or large. */
   readonly include?: readonly string[];
+  /** refineLoop.protectedPaths: an agent CLI preset is told to leave them alone. */
+  readonly protectedPaths?: readonly string[];
 }
 
 export function createAgent(config: AgentConfig): Agent {
+  if (isAgentCliId(config.provider)) {
+    // An agent CLI preset: `command` is the binary's path when set.
+    return createAgentCliAgent({
+      provider: config.provider,
+      root: config.root,
+      timeoutMs: config.timeoutMs,
+      ...(config.command?.trim() ? { commandPath: config.command.trim() } : {}),
+      ...(config.model ? { model: config.model } : {}),
+      ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      ...(config.protectedPaths ? { protectedPaths: config.protectedPaths } : {}),
+      ...(config.env ? { env: config.env } : {}),
+      ...(config.secretVariables ? { secretVariables: config.secretVariables } : {}),
+      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
+      ...(config.log ? { log: config.log } : {}),
+    });
+  }
   switch (config.provider) {
     case 'command':
       return createCommandAgent({
@@ -61,7 +81,7 @@ export function createAgent(config: AgentConfig): Agent {
     case 'anthropic':
       return createAnthropicAgent(httpOptions(config));
     default:
-      throw new UsageError(`Unknown agent provider '${String((config as { provider: unknown }).provider)}': use openai-compatible, anthropic or command.`);
+      throw new UsageError(`Unknown agent provider '${String((config as { provider: unknown }).provider)}': use openai-compatible, anthropic, command, claude-code, codex, gemini-cli, qwen-code or opencode.`);
   }
 }
 

@@ -31,7 +31,8 @@ export const runUsage = `usage: refine-loop run --task TEXT [options]
   --root DIR             the project folder (default: the current folder)
   --test CMD             the test command (default: detected from the project)
   --file PATH            a file to give the agent (repeatable; default: the files the failing tests point at)
-  --provider NAME        openai-compatible | anthropic | command
+  --provider NAME        openai-compatible | anthropic | command, or an agent CLI:
+                         claude-code | codex | gemini-cli | qwen-code | opencode (--agent-command: its binary's path)
   --model NAME  --base-url URL  --agent-command CMD  --agent-mode reply|worktree
   --max-rounds N         default 5          --max-minutes N   default 30 (0: none)
   --max-tokens N         default 0 (none)   --stuck-after N   rounds without progress, default 2
@@ -234,6 +235,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       sandbox: settings['agent.sandbox'],
       reader: createWorkspaceReader(root, { exclude: settings['context.exclude'] }),
       include: settings['context.include'],
+      protectedPaths: settings.protectedPaths,
     });
     const emit = (event: SessionEvent) => {
       const line = progressLine(event, options.verbose === true);

@@ -7,7 +7,7 @@ import * as z from 'zod';
 export const SETTINGS_SECTION = 'refineLoop';
 
 export const approvalModes = ['reviewEachRound', 'autoUntilGreen'] as const;
-export const providerIds = ['vscode-lm', 'openai-compatible', 'anthropic', 'command'] as const;
+export const providerIds = ['vscode-lm', 'openai-compatible', 'anthropic', 'command', 'claude-code', 'codex', 'gemini-cli', 'qwen-code', 'opencode'] as const;
 export const commandModes = ['reply', 'worktree'] as const;
 
 export const defaultProtectedPaths = [
@@ -92,6 +92,11 @@ export const settingsShape = {
       'A server with the OpenAI chat completions API: Ollama, vLLM, LM Studio, llama.cpp server, OpenAI, OpenRouter.',
       "Anthropic's Messages API.",
       'Any program: the prompt on stdin, edit blocks on stdout; or an agent CLI that edits a scratch copy.',
+      'Claude Code (`claude`), on a scratch copy, sandboxed; your own login, or the key you set, in ANTHROPIC_API_KEY.',
+      'Codex CLI (`codex exec`), on a scratch copy, sandboxed; your own login, or the key you set.',
+      'Gemini CLI (`gemini`), on a scratch copy, sandboxed; your own login, or the key you set, in GEMINI_API_KEY.',
+      'Qwen Code (`qwen`), on a scratch copy, sandboxed; the key you set in OPENAI_API_KEY.',
+      'OpenCode (`opencode run`), on a scratch copy, sandboxed; an OpenAI-compatible server from agent.baseUrl, or your own opencode configuration.',
     ],
     order: 20,
   }),

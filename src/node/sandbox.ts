@@ -60,6 +60,8 @@ function probe(bwrap: string): { ok: boolean; flags: readonly string[]; why?: st
 export interface SandboxRequest {
   readonly mode: SandboxMode;
   readonly commandLine: string;
+  /** Run this argv (no shell) instead of `commandLine` through /bin/sh (an agent CLI preset). */
+  readonly argv?: readonly string[];
   /** The scratch folder: the copy and the request file; the only writable place besides its temp folder and the config folders. */
   readonly scratch: string;
   readonly cwd: string;
@@ -95,7 +97,7 @@ export function planSandbox(request: SandboxRequest): SandboxPlan {
         '--die-with-parent',
         '--chdir', request.cwd,
         '--setenv', 'TMPDIR', privateTmp,
-        '/bin/sh', '-c', request.commandLine,
+        ...(request.argv ?? ['/bin/sh', '-c', request.commandLine]),
       ];
       return { argv };
     }

@@ -237,6 +237,7 @@ export function createEditorAgent(settings: Settings, root: string, apiKey: stri
     log,
     reader,
     include,
+    protectedPaths: settings.protectedPaths,
   });
 }
 
