@@ -19,6 +19,7 @@ export const CODEX_PROVIDER_ID = 'refine_loop';
 export const CODEX_KEY_VARIABLE = 'OPENAI_API_KEY';
 /** Retries of a failed request and of a broken stream: a dead model fails the round in seconds. */
 export const CODEX_MAX_RETRIES = 2;
+export const CODEX_STREAM_RETRIES = 0;
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** A TOML basic string (JSON's escapes are TOML's). */
@@ -53,7 +54,7 @@ export function codexProviderEntry(baseUrl: string | undefined, withKey: boolean
     ...(withKey ? [`env_key = ${toml(CODEX_KEY_VARIABLE)}`] : []),
     `wire_api = ${toml('responses')}`,
     `request_max_retries = ${CODEX_MAX_RETRIES}`,
-    `stream_max_retries = ${CODEX_MAX_RETRIES}`,
+    `stream_max_retries = ${CODEX_STREAM_RETRIES}`,
     '',
   ].join('\n');
 }
