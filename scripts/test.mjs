@@ -2,7 +2,7 @@
 // `npm test`: typecheck, lint, build, unit tests (node --test, its summary printed) and
 // the integration suite inside a real VS Code host (code-server), run once, against the
 // extension installed from the .vsix that `package` makes (so a packaging mistake fails
-// it). Stops at the first stage that fails and says which. `node scripts/test.mjs unit|integration|e2e` runs one layer.
+// it). Stops at the first stage that fails and says which. `node scripts/test.mjs unit|clis|integration|e2e` runs one layer.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,9 @@ const stages = {
   lint: () => [npx(['eslint', '.'])],
   build: () => [['node', ['esbuild.mjs']], 'clean-out', npx(['tsc', '-p', 'tsconfig.json', '--outDir', 'out'])],
   unit: () => [['node', ['--test', '--test-reporter=spec', ...findTests(join(root, 'out', 'test', 'unit'))]]],
+  // The real agent CLIs (installed pinned into the cache first) run by the built CLI
+  // against loopback model servers: one file per preset in test/agentClis.
+  'agent CLIs': () => [['node', ['scripts/provision-agent-clis.mjs']], ['node', ['--test', '--test-concurrency=1', '--test-reporter=spec', ...findTests(join(root, 'out', 'test', 'agentClis'))]]],
   integration: () => [['node', ['scripts/run-integration.mjs']]],
   // vsce runs vscode:prepublish (the production build) before it packs.
   package: () => [['node', ['scripts/package.mjs']]],
@@ -34,14 +37,15 @@ const stages = {
 };
 
 const plans = {
-  undefined: ['typecheck', 'lint', 'build', 'unit', 'package', 'integration (installed .vsix)'],
+  undefined: ['typecheck', 'lint', 'build', 'unit', 'agent CLIs', 'package', 'integration (installed .vsix)'],
   unit: ['build', 'unit'],
+  clis: ['build', 'agent CLIs'],
   integration: ['build', 'integration'],
   e2e: ['build', 'e2e'],
 };
 const plan = plans[only];
 if (!plan) {
-  console.error(`usage: node scripts/test.mjs [unit|integration|e2e]`);
+  console.error(`usage: node scripts/test.mjs [unit|clis|integration|e2e]`);
   process.exit(2);
 }
 

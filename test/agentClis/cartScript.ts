@@ -40,7 +40,7 @@ export function cartScript(dialect: Dialect, options: CartScriptOptions = {}): S
     const workdir = workdirOf(conversation);
     const cart = `${workdir}/src/cart.js`;
     const round = roundOf(conversation);
-    if (conversation.toolUses.some((use) => dialect.isEdit(use) && use.result !== undefined)) return { text: `Round ${round}: changed src/cart.js.` };
+    if (conversation.toolUses.some((use) => dialect.isEdit(use) && use.result !== undefined && JSON.stringify(use.input).includes('cart.js'))) return { text: `Round ${round}: changed src/cart.js.` };
     if (round === 1 && options.roundOne) {
       const turn = options.roundOne(dialect, workdir, conversation);
       if (turn) return turn;
