@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { codexParser } from './codexEvents';
+import { codexParser, codexRefusals } from './codexEvents';
 import { agentCliPins } from './pins';
 import type { AgentCliPreset, PresetCall, PresetInvocation } from './preset';
 
@@ -98,4 +98,5 @@ export const codexPreset: AgentCliPreset = {
   stateFolders: ['.codex'],
   invocation: (call) => codexInvocation(call),
   parser: codexParser,
+  refusedInStderr: codexRefusals,
 };

@@ -89,3 +89,16 @@ export function codexParser(context: ParserContext): StreamParser {
     },
   };
 }
+
+/**
+ * The tool uses codex refused, as its stderr logs them (`ERROR codex_core::tools::router:
+ * error=patch rejected: writing outside of the project; …`): its JSON stream leaves them out.
+ */
+export function codexRefusals(stderrTail: string): string[] {
+  const refused: string[] = [];
+  for (const match of stderrTail.matchAll(/ERROR codex_core::tools::router: error=(.+)/g)) {
+    const reason = (match[1] ?? '').trim();
+    if (reason && !refused.includes(`codex refused a tool use: ${reason}`)) refused.push(`codex refused a tool use: ${reason}`);
+  }
+  return refused;
+}

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codexParser, describeCommand, unwrapShell } from '../../../../src/agents/clis/codexEvents';
+import { codexParser, codexRefusals, describeCommand, unwrapShell } from '../../../../src/agents/clis/codexEvents';
 import type { StreamEvent } from '../../../../src/agents/clis/preset';
 import { repoRoot } from '../../repoRoot';
 
@@ -81,5 +81,18 @@ describe('codex event stream', () => {
     assert.equal(describeCommand({ workdir }, `/bin/bash -lc 'sed -n 1,40p ${workdir}/src/cart.js'`), 'Read src/cart.js');
     assert.equal(describeCommand({ workdir }, "/bin/bash -lc 'rg -n total src'"), 'Run rg -n total src');
     assert.equal(describeCommand({ workdir }, "/bin/bash -lc 'cat a.js | head'"), 'Run cat a.js | head');
+  });
+});
+
+describe('codex refusals on stderr', () => {
+  it('reads the router errors codex logs for refused patches, once each', () => {
+    // The stderr of the run that captured codex-patch-outside.jsonl.
+    const stderr = [
+      'Reading additional input from stdin...',
+      '2026-12-01T12:04:28.163273Z ERROR codex_core::tools::router: error=patch rejected: writing outside of the project; rejected by user approval settings',
+      '2026-12-01T12:04:28.263273Z ERROR codex_core::tools::router: error=patch rejected: writing outside of the project; rejected by user approval settings',
+    ].join('\n');
+    assert.deepEqual(codexRefusals(stderr), ['codex refused a tool use: patch rejected: writing outside of the project; rejected by user approval settings']);
+    assert.deepEqual(codexRefusals('WARNING: proceeding, even though we could not create PATH aliases'), []);
   });
 });
