@@ -62,7 +62,7 @@ export const claudeDialect: Dialect = {
 };
 
 export const qwenDialect: Dialect = {
-  read: (file) => ({ tool: { name: 'read_file', input: { absolute_path: file } } }),
+  read: (file) => ({ tool: { name: 'read_file', input: { file_path: file } } }),
   edit: (file, oldText, newText) => ({ tool: { name: 'edit', input: { file_path: file, old_string: oldText, new_string: newText } } }),
   write: (file, content) => ({ tool: { name: 'write_file', input: { file_path: file, content } } }),
   isEdit: (use) => use.name === 'edit' || use.name === 'write_file' || use.name === 'replace',

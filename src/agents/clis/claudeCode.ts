@@ -13,7 +13,8 @@ import { oneLine, toolMessage } from './toolNames';
 const DISALLOWED = ['Bash', 'WebFetch', 'WebSearch', 'Task', 'CronCreate', 'CronDelete', 'ScheduleWakeup', 'EnterWorktree', 'ExitWorktree'];
 export const CLAUDE_MAX_RETRIES = 2;
 
-function parser(context: ParserContext): StreamParser {
+/** The stream-json of Claude Code (Qwen Code writes the same shape). */
+export function claudeStreamParser(context: ParserContext): StreamParser {
   const tools = new Map<string, string>();
   let characters = 0;
   return {
@@ -86,5 +87,5 @@ export const claudeCodePreset: AgentCliPreset = {
       stdin: call.prompt,
     };
   },
-  parser,
+  parser: claudeStreamParser,
 };

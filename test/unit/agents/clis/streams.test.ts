@@ -25,6 +25,10 @@ const rows: Row[] = [
   { preset: 'claude-code', capture: 'claude-code-edit.jsonl', tools: ['Read src/cart.js', 'Edit src/cart.js'], summary: 'Round 1: changed src/cart.js.', usage: true },
   { preset: 'claude-code', capture: 'claude-code-401.jsonl', tools: [], error: /^the model answered 401: Invalid API key/ },
   { preset: 'claude-code', capture: 'claude-code-500.jsonl', tools: [], error: /^the model answered 500: API Error: 500/ },
+  { preset: 'qwen-code', capture: 'qwen-code-edit.jsonl', tools: ['Read src/cart.js', 'Edit src/cart.js'], summary: 'Round 1: changed src/cart.js.', usage: true },
+  // Exit 0 and `is_error: false`, yet the call failed.
+  { preset: 'qwen-code', capture: 'qwen-code-401.jsonl', tools: [], error: /^the model call failed: 401 Incorrect API key provided/ },
+  { preset: 'qwen-code', capture: 'qwen-code-500.jsonl', tools: [], error: /^the model call failed: 500/ },
 ];
 
 function parse(row: Row): StreamEvent[] {
