@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { AgentError } from '../../domain/errors';
 import { geminiParser } from './geminiEvents';
 import { agentCliPins } from './pins';
 import type { AgentCliPreset, PresetCall, PresetInvocation } from './preset';
@@ -83,7 +84,7 @@ export function geminiInvocation(call: PresetCall, read: (file: string) => strin
   try {
     settings = personSettings(path.join(own, 'settings.json'), read);
   } catch (error) {
-    throw new Error(`Could not read ${path.join(own, 'settings.json')} as JSON (${error instanceof Error ? error.message : String(error)}); fix it, or move it away, and run the round again.`);
+    throw new AgentError(`Could not read ${path.join(own, 'settings.json')} as JSON (${error instanceof Error ? error.message : String(error)}), so Gemini CLI was not started and nothing was applied. Fix the file, or move it away, and run the round again.`, 'agent.cliSettings');
   }
   const files = [{ path: path.join(folder, 'settings.json'), content: `${JSON.stringify(mergeSettings(settings, geminiSettings(call)), null, 2)}\n` }];
   for (const name of GEMINI_STATE_FILES) {
