@@ -20,6 +20,7 @@ import { ConfirmedTestCommands } from './start';
 import { setTranslator } from './translate';
 import { TrustGate } from './trust';
 import { LessonCommands, withLessons } from './lessons';
+import { AgentPick } from './agentPick';
 import { register as registerLmTool } from './chat/lmTool';
 import { register as registerParticipant } from './chat/participant';
 
@@ -43,6 +44,8 @@ export interface TestingApi {
   storeFolder(): string;
   /** The `@refine` chat participant's handler (callable where the editor has no chat). */
   readonly chatHandler: vscode.ChatRequestHandler;
+  /** Refine Loop: Choose Agent, whose quick pick is `current` while it is open. */
+  readonly agentPick: AgentPick;
 }
 
 // activate() only wires: each feature registers its own commands and views.
@@ -85,6 +88,17 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
   const loop = async (): Promise<LoopApi> => loopOverride ?? (lessonsLoop ??= withLessons(await loadSessionRuntime(), { log, history: getHistory }));
   const commands = new SessionCommands({ log, controller, decisions, sessions, keys, confirmed, history: getHistory, journal: getJournal, loop });
   context.subscriptions.push(sessions, commands, new LessonCommands(log));
+  const agentPick = new AgentPick({
+    log,
+    findAgentClis: async () => {
+      const runtime = await loadSessionRuntime();
+      const settings = vscode.workspace.getConfiguration('refineLoop');
+      // Only the person's own value is run for its --version: a workspace's could name any program.
+      const path = (settings.inspect<string>('agent.command')?.globalValue ?? '').trim();
+      return runtime.findAgentClis ? runtime.findAgentClis(path ? { provider: settings.get<string>('agent.provider', ''), path } : undefined) : [];
+    },
+  });
+  context.subscriptions.push(agentPick);
   const chatDeps = { log, isTrusted: () => trust.isTrusted, start: commands.start.bind(commands), history: getHistory, loop, confirmed };
   registerLmTool(context, chatDeps);
   const chatHandler = registerParticipant(context, { ...chatDeps, model: controller.model, currentSessionId: () => controller.currentSessionId });
@@ -110,6 +124,7 @@ export function activate(context: vscode.ExtensionContext): { testing?: TestingA
       recoverJournals: (ask) => offerJournalRecovery(getJournal(), controller.reviewer, log, () => trust.isTrusted, ask),
       storeFolder,
       chatHandler,
+      agentPick,
     },
   };
 }

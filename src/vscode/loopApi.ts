@@ -16,6 +16,19 @@ export interface TestCommandGuess {
   readonly reason: string;
 }
 
+/** An agent CLI preset and where it was found (no path: not installed). */
+export interface AgentCliStatus {
+  readonly id: string;
+  readonly displayName: string;
+  readonly testedVersion: string;
+  /** The command that installs the tested version. */
+  readonly install: string;
+  readonly path?: string;
+  readonly version?: string;
+  /** Set when the version is older than the tested one. */
+  readonly notice?: string;
+}
+
 export interface LoopApi {
   runSession(task: SessionTask, ports: SessionPorts, settings: Settings, signal: AbortSignal): Promise<SessionResult>;
   exportReport(record: SessionRecord): string;
@@ -25,6 +38,8 @@ export interface LoopApi {
   createAgent(settings: Settings, root: string, apiKey: string | undefined, log: Logger): Agent;
   /** The `vscode-lm` agent over one given chat model (the chat's `request.model`), with the read tools where a folder is open. */
   createChatAgent(model: vscode.LanguageModelChat, settings: Settings, root: string | undefined, log: Logger): Agent;
+  /** The agent CLI presets, each looked for on PATH (or at `commandPath`, for the one in use) with its version. */
+  findAgentClis?(commandPath?: { readonly provider: string; readonly path: string }): Promise<readonly AgentCliStatus[]>;
 }
 
 /** The real loop and providers, from their own bundle, loaded once on first use. */

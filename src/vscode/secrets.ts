@@ -5,7 +5,7 @@ import { readSettings } from './configuration';
 // Each key is bound to the origin (scheme, host, port) it was stored for: sending it
 // anywhere else asks first, so a changed base URL cannot carry the key off unseen.
 
-export const keyProviders = ['openai-compatible', 'anthropic'] as const;
+export const keyProviders = ['openai-compatible', 'anthropic', 'claude-code', 'codex', 'gemini-cli', 'qwen-code', 'opencode'] as const;
 export type KeyProvider = (typeof keyProviders)[number];
 
 function secretKey(provider: KeyProvider): string {
@@ -17,7 +17,16 @@ function originKey(provider: KeyProvider): string {
 }
 
 /** Where a provider sends requests when no base URL is set. */
-const defaultBaseUrls: Record<KeyProvider, string> = { 'openai-compatible': 'http://localhost:11434/v1', anthropic: 'https://api.anthropic.com' };
+const defaultBaseUrls: Record<KeyProvider, string> = {
+  'openai-compatible': 'http://localhost:11434/v1',
+  anthropic: 'https://api.anthropic.com',
+  // An agent CLI's key goes only into that CLI's own variable; it sends it to its default service.
+  'claude-code': 'https://api.anthropic.com',
+  codex: 'https://api.openai.com',
+  'gemini-cli': 'https://generativelanguage.googleapis.com',
+  'qwen-code': 'https://api.openai.com',
+  opencode: 'https://api.openai.com',
+};
 
 /** `scheme://host:port` of a base URL (the provider's default when empty); undefined when it is not a URL. */
 export function originOf(provider: KeyProvider, baseUrl: string | undefined): string | undefined {
@@ -80,6 +89,7 @@ export class ApiKeys {
           [
             { label: 'OpenAI-compatible server', description: 'OpenAI, OpenRouter, a local server that wants a key', value: 'openai-compatible' as const },
             { label: 'Anthropic', description: 'the Messages API', value: 'anthropic' as const },
+            ...(['claude-code', 'codex', 'gemini-cli', 'qwen-code', 'opencode'] as const).map((value) => ({ label: value, description: vscode.l10n.t('agent CLI: the key goes only into its own variable'), value })),
           ],
           { title: 'Refine Loop: Set API Key', placeHolder: 'Which provider is the key for?' },
         )

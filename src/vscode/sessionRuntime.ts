@@ -9,6 +9,7 @@ import { createTestRunner } from '../node/testRunner';
 import { createReadTools } from '../agents/tools/readTools';
 import { createEditorAgent, createLanguageModelAgent, editorReader } from './lmAgent';
 import type { LoopApi } from './loopApi';
+import { agentCliIds, agentCliPins, agentCliPresets, findCli, installHint } from '../agents/clis/index';
 
 export const sessionRuntime: LoopApi = {
   runSession,
@@ -24,5 +25,22 @@ export const sessionRuntime: LoopApi = {
       timeoutMs: settings['agent.timeoutSeconds'] * 1000,
       ...(reader ? { tools: createReadTools({ reader, include: settings['context.include'] }) } : {}),
     });
+  },
+  async findAgentClis(commandPath) {
+    return Promise.all(
+      agentCliIds.map(async (id) => {
+        const pin = agentCliPins[id];
+        const found = await findCli(pin, process.env, commandPath?.provider === id ? commandPath.path : undefined).catch(() => undefined);
+        return {
+          id,
+          displayName: agentCliPresets[id]?.displayName ?? id,
+          testedVersion: pin.testedVersion,
+          install: installHint(pin),
+          ...(found ? { path: found.path } : {}),
+          ...(found?.version ? { version: found.version } : {}),
+          ...(found?.notice ? { notice: found.notice } : {}),
+        };
+      }),
+    );
   },
 };

@@ -50,7 +50,7 @@ export interface ModelServerOptions {
   readonly protocol: Protocol;
   readonly script: Script;
   /** Answer every model request with this HTTP status and body instead (401, 500). */
-  readonly fail?: { readonly status: number; readonly body: string };
+  readonly fail?: { readonly status: number; readonly body: string; readonly headers?: Readonly<Record<string, string>> };
   /** Hold every model request open without answering (the timeout test). */
   readonly hang?: boolean;
 }
@@ -82,7 +82,7 @@ export class ModelServer {
         ref.self!.modelRequests.push(received);
         if (options.hang) return;
         if (options.fail) {
-          res.writeHead(options.fail.status, { 'content-type': 'application/json' });
+          res.writeHead(options.fail.status, { 'content-type': 'application/json', ...options.fail.headers });
           res.end(options.fail.body);
           return;
         }

@@ -29,6 +29,8 @@ const rows: Row[] = [
   // Exit 0 and `is_error: false`, yet the call failed.
   { preset: 'qwen-code', capture: 'qwen-code-401.jsonl', tools: [], error: /^the model call failed: 401 Incorrect API key provided/ },
   { preset: 'qwen-code', capture: 'qwen-code-500.jsonl', tools: [], error: /^the model call failed: 500/ },
+  { preset: 'opencode', capture: 'opencode-edit.jsonl', tools: ['Read src/cart.js', 'Edit src/cart.js'], summary: 'Round 1: changed src/cart.js.', usage: true },
+  { preset: 'opencode', capture: 'opencode-500.jsonl', tools: [], error: /^the model answered 500: internal error/ },
 ];
 
 function parse(row: Row): StreamEvent[] {
