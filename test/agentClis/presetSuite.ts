@@ -33,6 +33,10 @@ export interface PresetSpec {
   /** Tool name of its read and edit, for the protected-file script. */
   readonly readTool: string;
   readonly editTool: string;
+  /** How the report names the refused write outside (default: the file's name; codex's refusal names none). */
+  readonly refusedWrite?: RegExp;
+  /** More checks of the passing two-round run. */
+  readonly checkPassedRun?: (result: { stdout: string; stderr: string }, server: ModelServer) => void;
 }
 
 const KEY = 'sk-refine-loop-test-key';
@@ -70,6 +74,7 @@ export function describePreset(spec: PresetSpec): void {
       if (spec.model) assert.ok(server.conversations.every((each) => each.model === undefined || each.model === spec.model), '--model reached the model');
       assert.match(result.stdout, new RegExp(`${spec.id}: \\d+ input tokens, \\d+ output tokens`));
       assert.doesNotMatch(result.stdout + result.stderr, new RegExp(KEY));
+      spec.checkPassedRun?.(result, server);
     });
 
     for (const status of [401, 500]) {
@@ -102,7 +107,7 @@ export function describePreset(spec: PresetSpec): void {
       const result = await runRefineLoop(project, args(server), onPath);
       assert.ok(tried);
       assert.equal(existsSync(outside), false, 'nothing was written outside');
-      assert.match(result.stdout, /Refused or failed tool uses[\s\S]*escaped\.txt/);
+      assert.match(result.stdout, new RegExp(`Refused or failed tool uses[\\s\\S]*${(spec.refusedWrite ?? /escaped\.txt/).source}`));
       assert.match(result.stdout, /outcome: passed after 2 rounds/);
     });
 

@@ -76,6 +76,8 @@ export interface AgentCliPreset {
   invocation(call: PresetCall): PresetInvocation;
   /** A new parser for one run. */
   parser(context: ParserContext): StreamParser;
+  /** Tool uses the CLI refused that only its stderr tells of (codex's refused patches), from the end of stderr. */
+  refusedInStderr?(stderrTail: string): readonly string[];
 }
 
 /** A path as the progress shows it: relative to the working folder when under it. */

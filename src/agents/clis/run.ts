@@ -142,6 +142,7 @@ export function createPresetProgram(options: PresetProgramOptions): WorktreeProg
       const parts = [summary?.trim() || `${preset.displayName} finished without a summary.`];
       const spent = formatUsage(usage, costUsd);
       if (spent) parts.push(`(${preset.pin.id}: ${spent})`);
+      failedTools.push(...(preset.refusedInStderr?.(exit.stderrTail) ?? []));
       if (failedTools.length > 0) parts.push(`Refused or failed tool uses (not part of this proposal):\n${failedTools.map((each) => `- ${each}`).join('\n')}`);
       return { ok: true, summary: parts.join('\n\n'), ...(usage ? { usage } : {}) };
     };
