@@ -93,3 +93,12 @@ test('an edit inserted above a run of equal lines, one of them annotated, is pla
     assert.equal(result.text, file.replace('  |    |    .       | // reviewed', '  refineTrace(1);\n  |    |    .       | // reviewed').replace('\n\nAn AIFF', '\n\nrefineTrace(2);\nAn AIFF'));
   }
 });
+
+test('a line the person annotated and the edit re-indents, with REPLACE holding that line twice at other depths, is refused', async () => {
+  // SEARCH `  }`, `}` became REPLACE `    }`, `  }`: the diff reads it as `  }` kept and
+  // `    }` inserted, so the person's `  } // reviewed` was kept and the edit's change of
+  // that very line lost. Which copy keeps the person's comment is a guess.
+  const file = ['function f(x) {', '  if (x) {', '    return context[name];', '  } // reviewed', '}', ''].join('\n');
+  const result = await apply(file, sr('a.js', ['    return context[name];', '  }', '}'], ['      return context[name];', '    }', '  }']));
+  assert.equal(result.status, 'rejected');
+});
