@@ -169,19 +169,26 @@ function offsetOf(ctx: MatchContext, window: Scored): number | undefined {
   return j < 0 ? undefined : window.placements[j]!.start - j;
 }
 
-/** Places (by offset) that some window shows with a changed line: another function, not a stale copy of SEARCH's. */
+/**
+ * Places (by offset) that some window shows with a changed line in line with its exact
+ * ones: another function, not a stale copy of SEARCH's. (A line paired across a gap, at
+ * another offset, is a misaligned window's guess, not a sign of the place.)
+ */
 function placesWithChangedLines(ctx: MatchContext, windows: readonly Scored[]): Set<number | undefined> {
   const changed = new Set<number | undefined>();
-  for (const window of windows) if (changedLines(ctx, window) > 0) changed.add(offsetOf(ctx, window));
+  for (const window of windows) {
+    const offset = offsetOf(ctx, window);
+    if (changedLines(ctx, window, offset) > 0) changed.add(offset);
+  }
   return changed;
 }
 
-/** SEARCH lines a window pairs with a differing line that is not an annotation: signs of another place. */
-function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>): number {
+/** SEARCH lines a window pairs with a differing line that is not an annotation (at `offset` when given): signs of another place. */
+function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>, offset?: number): number {
   let changed = 0;
   ctx.search.forEach((line, j) => {
     const place = window.placements[j];
-    if (line.trim().length >= 2 && place && !place.exact && !place.annotated) changed++;
+    if (line.trim().length >= 2 && place && !place.exact && !place.annotated && (offset === undefined || place.start - j === offset)) changed++;
   });
   return changed;
 }

@@ -102,3 +102,17 @@ test('a line the person annotated and the edit re-indents, with REPLACE holding 
   const result = await apply(file, sr('a.js', ['    return context[name];', '  }', '}'], ['      return context[name];', '    }', '  }']));
   assert.equal(result.status, 'rejected');
 });
+
+test('the same block deeper in is no match while SEARCH\'s own place, its target line annotated by the person, is a rival', async () => {
+  // SEARCH matched its copy 12 columns deeper ignoring indentation; the true place, where
+  // the person annotated the very line the edit changes, was dismissed as "a place with a
+  // changed line" because a misaligned window paired a SEARCH line with the annotated one
+  // across a gap. The edit went into the copy.
+  const block = (indent: string) =>
+    ['    res = maker(x)', 'else:', '    maker = getattr(x, "__make_ex__", None)', '    if maker is not None:', '        res = maker(4)', '    else:', '        maker = getattr(x, "__make__", None)', '        if maker:', '            res = maker()'].map((line) => indent + line);
+  const search = block('    ');
+  const file = [...search.map((line, j) => (j === 4 ? `${line} // reviewed` : line)), ...block('                '), ''].join('\n');
+  const replace = search.map((line, j) => (j === 4 ? line.replace('maker(4)', 'makerRefined(4)') : line)).slice(0, 8);
+  const result = await apply(file, sr('a.js', search, replace));
+  assert.equal(result.status, 'rejected', result.text);
+});
