@@ -116,3 +116,14 @@ test('the same block deeper in is no match while SEARCH\'s own place, its target
   const result = await apply(file, sr('a.js', search, replace));
   assert.equal(result.status, 'rejected', result.text);
 });
+
+test('a bare ... of SEARCH over lines that end in a ... line (the person inserted one before it) is Python\'s Ellipsis, not an elision', async () => {
+  // The elision swallowed the person's `personTrace()` and the `...` after it, so the
+  // agent's lines, meant before `...`, went before the person's line: where they go
+  // relative to it is a guess.
+  const file = ['    Use it like this:', '', '        class C(ABC):', '            @abstractmethod', '            def my_method(...):', '                personTrace()', '                ...', '', '    """', ''].join('\n');
+  const search = ['        class C(ABC):', '            @abstractmethod', '            def my_method(...):', '                ...', '', '    """'];
+  const replace = ['        class C(ABC):', '            @abstractmethod', '            def my_method(...):', '                trace(1)', '                ...', '', '    """'];
+  const result = await apply(file, sr('a.js', search, replace));
+  assert.equal(result.status, 'rejected', result.text);
+});
