@@ -127,3 +127,12 @@ test('a bare ... of SEARCH over lines that end in a ... line (the person inserte
   const result = await apply(file, sr('a.js', search, replace));
   assert.equal(result.status, 'rejected', result.text);
 });
+
+test('a diff context line that looks like a fence (` ~~~`) inside a ``` fence is the file\'s line, not the end of the hunk', async () => {
+  // The hunk stopped at ` ~~~`, so the reply read as prose: "nothing to apply".
+  const file = ['Title', '~~~', '', 'The module helps.', 'More text.', ''].join('\n');
+  const reply = '```diff\n--- a/a.js\n+++ b/a.js\n@@ -2,4 +2,5 @@\n ~~~\n \n+added\n The module helps.\n More text.\n```\n';
+  const result = await apply(file, reply);
+  assert.equal(result.status, 'applied', result.reasons);
+  assert.equal(result.text, file.replace('~~~\n\n', '~~~\n\nadded\n'));
+});
