@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // `npm run bench:reliability`: kills of `refine-loop run` at random moments (files lost),
 // hostile paths through every reply form and worktree results (writes outside the root,
-// into .git or .refine-loop), and a fault matrix of agents and test commands (false
-// `passed`, processes left). BENCH_KILLS=N sets the number of kills (default 1000).
+// into .git or .refine-loop), a fault matrix of agents and test commands (false
+// `passed`, processes left), the 50 MB edit's peak memory, kills at each rename point of
+// an apply and a restore. BENCH_KILLS=N sets the number of random kills (default 1000).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
 import { loadTs } from './load-ts.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const build = spawnSync(process.execPath, [resolve(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 const bench = await loadTs(resolve(root, 'test/bench/reliabilityBench.ts'));
+const renameBench = await loadTs(resolve(root, 'test/bench/renameKillBench.ts'));
 const kills = Number(process.env.BENCH_KILLS ?? 1000);
 let failed = false;
 
@@ -49,6 +52,22 @@ failed ||= falsePassed > 0 || left > 0;
     const size = Buffer.byteLength(text);
     console.log(`\n50 MB edit: a one-line edit of a ${(size / 1e6).toFixed(1)} MB file through refine-loop apply: exit ${run.status}, ${edited ? 'the file is as meant' : 'THE FILE IS NOT AS MEANT'}, peak memory ${(peakKb / 1024).toFixed(0)} MB (${((peakKb * 1024) / size).toFixed(1)}x the file) (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     failed ||= run.status !== 0 || !edited;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Kills at each rename point of an apply and of a restore (deterministic), on the crash
+// child of the crash-injection unit test, built here.
+{
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'refine-bench-child-'));
+  try {
+    const child = join(dir, 'crashChild.cjs');
+    await esbuild.build({ entryPoints: [resolve(root, 'test/unit/node/crashChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: child, logLevel: 'silent' });
+    const renames = await renameBench.renameKillBench(child);
+    console.log(`\nkills at each rename: apply ${renames.apply.kills} kills at its ${renames.apply.points} rename points (each restored and rolled forward), restore ${renames.restore.kills} kills at its ${renames.restore.points}: ${renames.lost} files lost, ${renames.tempsLeft} temp files left (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    failed ||= renames.lost > 0 || renames.tempsLeft > 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

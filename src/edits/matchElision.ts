@@ -68,10 +68,15 @@ function elisionCandidates(ctx: MatchContext, level: LineLevel, pieces: readonly
             break;
           }
         }
-        // A bare `...` with a `...` line in the file where it stands is code (Python's
+        // A bare `...` with a `...` line in the file where it stands (anywhere in the lines
+        // it would stand for: the person may have inserted one before it) is code (Python's
         // Ellipsis), not an elision: the pieces around it would be matched across code.
         const marker = markers[p - 1]!;
-        if (start < 0 || (bareElision(marker) && at < normFile.length && ctx.file[at]!.trim().startsWith(marker.trim()))) {
+        const ellipsisIn = (from: number, to: number) => {
+          for (let i = from; i < Math.min(to, normFile.length); i++) if (ctx.file[i]!.trim().startsWith(marker.trim())) return true;
+          return false;
+        };
+        if (start < 0 || (bareElision(marker) && ellipsisIn(at, Math.max(start, at + 1)))) {
           ok = false;
           return;
         }

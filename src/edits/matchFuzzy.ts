@@ -73,7 +73,12 @@ function scoredWindows(ctx: MatchContext, window: readonly [number, number] | un
       const windowFrom = Math.max(0, start);
       const windowTo = Math.min(normFile.length, start + size);
       if (windowTo <= windowFrom) continue;
-      results.push({ start: windowFrom, end: windowTo, ...align(wanted, normFile, windowFrom, windowTo) });
+      const forward = align(wanted, normFile, windowFrom, windowTo, false);
+      results.push({ start: windowFrom, end: windowTo, ...forward });
+      // Repeated lines (`}`, a run of `.`) align as well from the bottom as from the top:
+      // the other alignment is a candidate too, so that a tie between them is seen.
+      const backward = align(wanted, normFile, windowFrom, windowTo, true);
+      if (!samePlacements(forward.placements, backward.placements)) results.push({ start: windowFrom, end: windowTo, ...backward });
     }
   }
   return results;
@@ -89,12 +94,27 @@ function isAnnotated(searchLine: string, fileLine: string): boolean {
   // Indentation aside: it may differ as the rest of the block's does.
   const search = searchLine.trim();
   const file = fileLine.trim();
-  return search.length >= 3 && file.startsWith(search) && /^\s*(\/\/|#|\/\*|--|;)/.test(file.slice(search.length));
+  return search.length >= 1 && file.startsWith(search) && /^\s*(\/\/|#|\/\*|--|;)/.test(file.slice(search.length));
 }
 
-/** Pairs SEARCH lines with file lines [from, to): equal lines first, then the rest in order. */
-function align(wanted: readonly string[], normFile: readonly string[], from: number, to: number): { similarity: number; placements: (Placement | undefined)[] } {
-  const window = normFile.slice(from, to);
+function samePlacements(a: readonly (Placement | undefined)[], b: readonly (Placement | undefined)[]): boolean {
+  return a.every((place, j) => place?.start === b[j]?.start && place?.exact === b[j]?.exact);
+}
+
+/**
+ * Pairs SEARCH lines with file lines [from, to): equal lines first, then the rest in
+ * order; `backward` aligns from the last lines up (both arrays reversed).
+ */
+function align(wanted: readonly string[], normFile: readonly string[], from: number, to: number, backward: boolean): { similarity: number; placements: (Placement | undefined)[] } {
+  if (!backward) return alignLines(wanted, normFile.slice(from, to), from);
+  const window = normFile.slice(from, to).reverse();
+  const result = alignLines([...wanted].reverse(), window, 0);
+  const last = to - 1;
+  const placements = result.placements.reverse().map((place) => place && { ...place, start: last - place.start, end: last - place.start + 1 });
+  return { similarity: result.similarity, placements };
+}
+
+function alignLines(wanted: readonly string[], window: readonly string[], from: number): { similarity: number; placements: (Placement | undefined)[] } {
   const placements: (Placement | undefined)[] = new Array(wanted.length).fill(undefined);
   let score = 0;
   let j = 0;
@@ -106,9 +126,11 @@ function align(wanted: readonly string[], normFile: readonly string[], from: num
     for (let p = 0; p < pairs; p++) {
       const searchLine = wanted[pendingSearch[p]!]!;
       const fileLine = window[pendingFile[p]!]!;
-      const similarity = isAnnotated(searchLine, fileLine) ? ANNOTATED_SIMILARITY : lineSimilarity(searchLine, fileLine);
+      // Whether the line is annotated is known, not read off its similarity (another line can score 0.9 too).
+      const annotated = isAnnotated(searchLine, fileLine);
+      const similarity = annotated ? ANNOTATED_SIMILARITY : lineSimilarity(searchLine, fileLine);
       if (similarity >= 0.5) {
-        placements[pendingSearch[p]!] = { start: from + pendingFile[p]!, end: from + pendingFile[p]! + 1, exact: false, annotated: similarity === ANNOTATED_SIMILARITY };
+        placements[pendingSearch[p]!] = { start: from + pendingFile[p]!, end: from + pendingFile[p]! + 1, exact: false, annotated };
         score += similarity;
       }
     }
@@ -147,19 +169,26 @@ function offsetOf(ctx: MatchContext, window: Scored): number | undefined {
   return j < 0 ? undefined : window.placements[j]!.start - j;
 }
 
-/** Places (by offset) that some window shows with a changed line: another function, not a stale copy of SEARCH's. */
+/**
+ * Places (by offset) that some window shows with a changed line in line with its exact
+ * ones: another function, not a stale copy of SEARCH's. (A line paired across a gap, at
+ * another offset, is a misaligned window's guess, not a sign of the place.)
+ */
 function placesWithChangedLines(ctx: MatchContext, windows: readonly Scored[]): Set<number | undefined> {
   const changed = new Set<number | undefined>();
-  for (const window of windows) if (changedLines(ctx, window) > 0) changed.add(offsetOf(ctx, window));
+  for (const window of windows) {
+    const offset = offsetOf(ctx, window);
+    if (changedLines(ctx, window, offset) > 0) changed.add(offset);
+  }
   return changed;
 }
 
-/** SEARCH lines a window pairs with a differing line that is not an annotation: signs of another place. */
-function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>): number {
+/** SEARCH lines a window pairs with a differing line that is not an annotation (at `offset` when given): signs of another place. */
+function changedLines(ctx: MatchContext, window: Pick<Scored, 'placements'>, offset?: number): number {
   let changed = 0;
   ctx.search.forEach((line, j) => {
     const place = window.placements[j];
-    if (line.trim().length >= 2 && place && !place.exact && !place.annotated) changed++;
+    if (line.trim().length >= 2 && place && !place.exact && !place.annotated && (offset === undefined || place.start - j === offset)) changed++;
   });
   return changed;
 }
@@ -234,10 +263,12 @@ function fuzzyAt(ctx: MatchContext, window: [number, number] | undefined, compar
   // many small differences are more likely another place than one stale line.
   // Blank lines are equal everywhere: they say nothing about which place this is.
   const exactLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place, j) => place?.exact && ctx.search[j]!.trim() !== '').length;
+  // A line the person annotated since is SEARCH's line (a stale context), not a differing one.
+  const sameLines = (c: { placements: (Placement | undefined)[] }) => c.placements.filter((place, j) => (place?.exact || place?.annotated) && ctx.search[j]!.trim() !== '').length;
   const all = scoredWindows(ctx, window, compared);
   const scored = all
     .filter((c) => c.similarity >= FUZZY_THRESHOLD)
-    .sort((a, b) => exactLines(b) - exactLines(a) || b.similarity - a.similarity || a.start - b.start);
+    .sort((a, b) => sameLines(b) - sameLines(a) || b.similarity - a.similarity || a.start - b.start);
   const best = scored[0];
   if (!best) return undefined;
   // Compared with indentation, a window counts only where most lines are the same as
@@ -264,18 +295,42 @@ function fuzzyAt(ctx: MatchContext, window: [number, number] | undefined, compar
     const distinct = [best, ...onePerPlace(ctx, rivals)];
     return { kind: 'ambiguous', level: 'fuzzy', candidates: distinct.slice(0, 5).map((c) => ctx.candidate(c.start, c.end - c.start, c.similarity)) };
   }
+  const result = spliceWindow(ctx, compared, best);
+  if (result.kind === 'missing') return { ...result, candidates: [ctx.candidate(best.start, best.end - best.start, best.similarity)] };
+  // The same place aligned another way (a repeated line, a line the person inserted or
+  // annotated beside an equal one), as good as the best: which alignment is meant decides
+  // where the edit's lines go, so a different result from it is a tie, not a winner.
+  const tied = scored.filter((other) => other !== best && sameLines(other) === sameLines(best) && other.similarity > best.similarity - FUZZY_MARGIN && !samePlacements(other.placements, best.placements));
+  for (const other of tied) {
+    const alternative = spliceWindow(ctx, compared, other);
+    if (alternative.kind === 'splice' && result.kind === 'splice' && !sameOutcome(ctx, result, alternative)) {
+      return { kind: 'ambiguous', level: 'fuzzy', candidates: [best, other].map((c) => ctx.candidate(c.start, c.end - c.start, c.similarity)) };
+    }
+  }
+  return result;
+}
+
+/** The splice a fuzzy window makes, with the agent's indentation mapped as its paired lines show. */
+function spliceWindow(ctx: MatchContext, compared: LineLevel, window: Scored): MatchResult {
   // Lines the file has as SEARCH has them but for whitespace, or with a comment appended,
   // show how the agent's indentation maps onto the file's.
   const trimmed = lineLevels[3]!.norm;
   const pairs = ctx.search.flatMap((line, j) => {
-    const place = best.placements[j];
+    const place = window.placements[j];
     return place && (place.exact || place.annotated || trimmed(line) === trimmed(ctx.file[place.start]!)) ? [[line, ctx.file[place.start]!] as const] : [];
   });
   // No line to learn from is no indentation known.
   const indentDiffers = pairs.length === 0 || pairs.some(([agent, file]) => indentOf(agent) !== indentOf(file));
   const model = learnIndentModel(pairs, ctx.replace, ctx.file) ?? (indentDiffers ? observedIndentModel(pairs) : undefined);
-  const level = lineLevels[3]!;
-  const result = splice(ctx, 'fuzzy', compared.norm, best.start, best.end, best.placements, ctx.transformFor(level, best.start, model, indentDiffers));
-  if (result.kind === 'missing') return { ...result, candidates: [ctx.candidate(best.start, best.end - best.start, best.similarity)] };
-  return result;
+  return splice(ctx, 'fuzzy', compared.norm, window.start, window.end, window.placements, ctx.transformFor(lineLevels[3]!, window.start, model, indentDiffers));
+}
+
+/** Whether two splices of overlapping regions leave the file the same. */
+function sameOutcome(ctx: MatchContext, a: Extract<MatchResult, { kind: 'splice' }>, b: Extract<MatchResult, { kind: 'splice' }>): boolean {
+  const from = Math.min(a.start, b.start);
+  const to = Math.max(a.end, b.end);
+  const text = (s: typeof a) => [...ctx.file.slice(from, s.start), ...s.lines.map((line) => (line.from === undefined ? line.text : ctx.file[line.from]!)), ...ctx.file.slice(s.end, to)];
+  const x = text(a);
+  const y = text(b);
+  return x.length === y.length && x.every((line, i) => line === y[i]);
 }

@@ -87,7 +87,10 @@ function hunkBody(ctx: ParseContext, start: number): { body: string[]; next: num
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.startsWith('@@') || line.startsWith('diff --git ') || (line.startsWith('--- ') && lines[i + 1]?.startsWith('+++ '))) break;
-    if (fenceLine.test(line) || searchMarker.test(line)) break;
+    // Inside a fence only its own closing line ends the hunk: a context line such as ` ~~~`
+    // (a Markdown file's own fence, under a ``` fence) is the file's text.
+    const closes = fence >= 0 ? ctx.fences.get(fence)?.close === i : fenceLine.test(line);
+    if (closes || searchMarker.test(line)) break;
     const first = line[0];
     if (line === '' || first === ' ' || first === '+' || first === '-' || first === '\\') body.push(line);
     // Inside a fence, a line without a prefix is context whose space the model dropped:

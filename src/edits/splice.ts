@@ -74,9 +74,11 @@ function conflictOf(changes: readonly { count: number; added?: boolean; removed?
   return undefined;
 }
 
+/** How many of `lines` are `line`, indentation aside (a re-indented copy is a copy too). */
 function count(lines: readonly string[], line: string): number {
   let found = 0;
-  for (const other of lines) if (other === line) found++;
+  const wanted = line.trim();
+  for (const other of lines) if (other.trim() === wanted) found++;
   return found;
 }
 

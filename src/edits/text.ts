@@ -131,12 +131,21 @@ export class LfTextFile implements TextFile {
   }
 }
 
-const HIGH = 0x80808080;
+// As int32 (0x80808080 | 0 is negative): V8 keeps int32 words and masks in registers,
+// where uint32 values past 2^31 would be doubles.
+const HIGH = 0x80808080 | 0;
 const ONES = 0x01010101;
+const CRS = 0x0d0d0d0d;
+
+/** Whether a word has a byte with its high bit set, a zero byte, or a CR byte. */
+function suspicious(x: number): number {
+  const cr = x ^ CRS;
+  return (x | ((x - ONES) & ~x) | ((cr - ONES) & ~cr)) & HIGH;
+}
 
 /**
  * Whether bytes[from..] are valid UTF-8 without CR and NUL (then `ascii` tells whether
- * every byte is below 0x80); undefined otherwise. A word at a time where the text is
+ * every byte is below 0x80); undefined otherwise. Four words at a time where the text is
  * ASCII; multi-byte sequences are checked as the Unicode standard defines them
  * (Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), which is what
  * a fatal TextDecoder accepts.
@@ -146,19 +155,18 @@ export function scanUtf8(bytes: Uint8Array, from = 0): { ascii: boolean } | unde
   // Whole 32-bit words over the aligned middle of the bytes.
   const firstWord = Math.min(n, from + ((4 - ((bytes.byteOffset + from) & 3)) & 3));
   const wordCount = (n - firstWord) >> 2;
-  const words = wordCount > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + firstWord, wordCount) : new Uint32Array(0);
+  const words = wordCount > 0 ? new Int32Array(bytes.buffer, bytes.byteOffset + firstWord, wordCount) : new Int32Array(0);
   const wordsEnd = firstWord + 4 * wordCount;
   let ascii = true;
   let i = from;
   while (i < n) {
     if (i >= firstWord && i < wordsEnd && ((i - firstWord) & 3) === 0) {
       let k = (i - firstWord) >> 2;
-      for (; k < wordCount; k++) {
-        const x = words[k]!;
-        const cr = x ^ 0x0d0d0d0d;
-        // A byte with its high bit set, a zero byte, or a CR byte stops the fast loop.
-        if (((x & HIGH) | ((x - ONES) & ~x & HIGH) | ((cr - ONES) & ~cr & HIGH)) !== 0) break;
+      // A suspicious byte stops the fast loops at its word; the byte loop below decides.
+      for (; k + 4 <= wordCount; k += 4) {
+        if ((suspicious(words[k]!) | suspicious(words[k + 1]!) | suspicious(words[k + 2]!) | suspicious(words[k + 3]!)) !== 0) break;
       }
+      for (; k < wordCount; k++) if (suspicious(words[k]!) !== 0) break;
       i = firstWord + 4 * k;
       if (i >= n) break;
     }

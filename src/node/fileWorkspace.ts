@@ -1,7 +1,7 @@
-import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { PathError } from '../domain/errors';
-import { contentHash } from '../domain/hash';
 import type { CommitResult, FileWrite, Workspace } from '../domain/ports';
 import { type StepHook, syncFolder, writeTemp } from './atomicFile';
 import { createRealPathGuard } from './realPathGuard';
@@ -42,7 +42,9 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
 
   async function readAbsolute(absolute: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(absolute));
+      // A plain Uint8Array over the bytes read, not a copy of them (a 50 MB file is not held twice).
+      const bytes = await readFile(absolute);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new PathError(`'${relative(absoluteRoot, absolute)}' is a folder, not a file.`, relative(absoluteRoot, absolute));
@@ -50,10 +52,36 @@ export function createFileWorkspace(root: string, options: FileWorkspaceOptions 
     }
   }
 
+  /**
+   * contentHash of the file as it is on disk, hashed as it is read: the check before and
+   * after the temp files are written holds no copy of the file (null: no such file).
+   */
+  async function hashOnDisk(absolute: string): Promise<string | null> {
+    let handle;
+    try {
+      handle = await open(absolute, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw error;
+    }
+    try {
+      if ((await handle.stat()).isDirectory()) throw new PathError(`'${relative(absoluteRoot, absolute)}' is a folder, not a file.`, relative(absoluteRoot, absolute));
+      const hash = createHash('sha256');
+      const chunk = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) return hash.digest('hex');
+        hash.update(chunk.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   async function conflictsOf(targets: readonly { write: FileWrite; absolute: string }[]) {
     const conflicts = [];
     for (const { write, absolute } of targets) {
-      const actualHash = await contentHash(await readAbsolute(absolute));
+      const actualHash = await hashOnDisk(absolute);
       if (actualHash !== write.expectedHash) conflicts.push({ path: write.path, expectedHash: write.expectedHash, actualHash });
     }
     return conflicts;

@@ -97,3 +97,25 @@ test('deleting the only file of a folder removes the folder, up to the first one
   await workspace.commit([{ path: 'src/new/deep/d.js', expectedHash: await contentHash(bytes('d')), content: null }]);
   assert.deepEqual((await readdir(join(root, 'src'))).sort(), ['other.js']);
 });
+
+test('a file of several read chunks is hashed on disk as contentHash hashes its bytes: a match commits, one changed byte conflicts', async (t) => {
+  const root = await tempRoot(t);
+  // 3.5 MB: the on-disk hash reads it in 1 MB pieces, the last one partial.
+  const big = new Uint8Array(3.5 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+  await writeFile(join(root, 'big.bin'), big);
+  const workspace = createFileWorkspace(root);
+  const read = await workspace.read('big.bin');
+  assert.ok(read instanceof Uint8Array && !Buffer.isBuffer(read), 'a plain Uint8Array');
+  assert.deepEqual(read, big);
+  const changed = big.slice();
+  changed[changed.length - 1] = (changed[changed.length - 1]! + 1) % 256;
+  const stale = await workspace.commit([{ path: 'big.bin', expectedHash: await contentHash(changed), content: bytes('x') }]);
+  assert.equal(stale.ok, false);
+  assert.deepEqual(await readFile(join(root, 'big.bin')), Buffer.from(big));
+  const fresh = await workspace.commit([{ path: 'big.bin', expectedHash: await contentHash(big), content: bytes('x') }]);
+  assert.deepEqual(fresh, { ok: true });
+  assert.equal(await readFile(join(root, 'big.bin'), 'utf8'), 'x');
+  // A folder where a file is expected is a clear error, as on reading it.
+  await mkdir(join(root, 'dir'));
+  await assert.rejects(workspace.commit([{ path: 'dir', expectedHash: null, content: bytes('x') }]), PathError);
+});

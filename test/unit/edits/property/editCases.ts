@@ -240,14 +240,16 @@ export function buildCase(params: CaseParams, pool: readonly RealFile[]): EditCa
   const expected = bytesOf(intended, params.eol, params.finalNewline, params.bom);
   const expect: Expectation = expectKind === 'reject' ? { kind: 'reject' } : { kind: expectKind, bytes: expected };
   const body = items.map((item) => `${item.sign}${view(item.text)}`);
+  // A section's lines, each ending a line: an empty REPLACE is no line at all (a blank line between the markers is a blank line).
+  const section = (lines: readonly string[]) => lines.map((line) => `${line}\n`).join('');
   let text: string;
   let toolCalls: ToolCall[] | undefined;
   switch (params.format) {
     case 'sr':
-      text = `Here is the change.\n\n${path}\n<<<<<<< SEARCH\n${search.join('\n')}\n=======\n${replace.join('\n')}\n>>>>>>> REPLACE\n`;
+      text = `Here is the change.\n\n${path}\n<<<<<<< SEARCH\n${section(search)}=======\n${section(replace)}>>>>>>> REPLACE\n`;
       break;
     case 'sr-fenced':
-      text = `${path}\n\`\`\`\n<<<<<<< SEARCH\n${search.join('\n')}\n=======\n${replace.join('\n')}\n>>>>>>> REPLACE\n\`\`\`\n`;
+      text = `${path}\n\`\`\`\n<<<<<<< SEARCH\n${section(search)}=======\n${section(replace)}>>>>>>> REPLACE\n\`\`\`\n`;
       break;
     case 'diff':
     case 'diff-bad-header': {
