@@ -11,6 +11,7 @@ import { createFileWorkspace } from '../../src/node/fileWorkspace';
 import { createScratchCopies } from '../../src/node/scratchCopies';
 import { createFileJournal, createFileSessionHistory } from '../../src/node/sessionStore';
 import { createTestRunner } from '../../src/node/testRunner';
+import { seeded } from './seeded';
 
 // `npm run bench:candidates`: best of N measured.
 //  1. Rounds to green and wall time for N = 1, 2, 4 on a seeded fixture where each
@@ -24,17 +25,6 @@ const BUGGY = 'function add(a, b) {\n  return a - b;\n}\nmodule.exports = { add 
 const RIGHT = 'function add(a, b) {\n  return a + b;\n}\nmodule.exports = { add };\n';
 const TEST = "const { test } = require('node:test');\nconst assert = require('node:assert/strict');\nconst { add } = require('../src/math');\ntest('add adds', () => assert.equal(add(2, 3), 5));\ntest('add is symmetric', () => assert.equal(add(1, 2), add(2, 1)));\n";
 
-/** mulberry32: a small seeded generator, so every run of the bench sees the same attempts. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Edits the file it is shown: right one time in three (by the seed), else a new wrong version. */
 function seededAgent(root: string, random: () => number): Agent {

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { seeded } from './seeded';
 
 // The edit engine's benchmark corpus: real source files (test/fixtures/edits/sources)
 // crossed with the ways models garble edits, plus hand-written cases
@@ -36,17 +37,6 @@ const sourceNames = [
   'mocha-bundle.js',
 ];
 
-/** A small deterministic generator (mulberry32), so the corpus is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Lines {
   lines: string[];
@@ -652,7 +642,7 @@ export function* corpusCases(root: string, perSource = 3): Generator<EditCase> {
     const path = (sourceIndex % 2 === 0 ? 'src/' : 'lib/util/') + name;
     for (const [classIndex, [className, generate]] of Object.entries(generators).entries()) {
       for (let n = 0; n < perSource; n++) {
-        const next = random(1 + sourceIndex * 100_003 + classIndex * 1_009 + n * 17);
+        const next = seeded(1 + sourceIndex * 100_003 + classIndex * 1_009 + n * 17);
         const made = generate({ path, text, next, id: `${className}/${name}#${n}` });
         if (made) yield { ...made, class: className };
       }

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { Reviewer } from '../../src/domain/ports';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../src/loop/checkpoints';
 import { createFileWorkspace } from '../../src/node/fileWorkspace';
 import { createFileJournal, createFileSessionHistory } from '../../src/node/sessionStore';
-import { CRASH_SESSION, preFiles, roundEdits } from '../unit/node/crashChild';
+import { CRASH_SESSION, preFiles } from '../unit/node/crashChild';
+import { noConflicts, paths, postFiles, setUp, state } from '../unit/node/crashFixture';
 
 // `npm run bench:reliability`'s deterministic pass: a real child process applies a round
 // (or restores its checkpoint) and is SIGKILLed at every rename point (each file renamed
@@ -14,15 +13,7 @@ import { CRASH_SESSION, preFiles, roundEdits } from '../unit/node/crashChild';
 // each kill every file must be in its pre- or post-round state, and the recovery the next
 // start offers must bring back exactly the state chosen: 0 files lost.
 
-const paths = [...new Set([...Object.keys(preFiles), ...Object.keys(roundEdits)])];
-const postFiles: Record<string, string | undefined> = { ...preFiles };
-for (const [path, after] of Object.entries(roundEdits)) postFiles[path] = after ?? undefined;
 const log = { info() {}, warn() {}, error() {} };
-const noConflicts: Reviewer = {
-  review: () => Promise.reject(new Error('unexpected')),
-  afterTests: () => Promise.reject(new Error('unexpected')),
-  resolveConflict: (conflict) => Promise.reject(new Error(`a file was in neither state: ${conflict.path}`)),
-};
 
 type Mode = 'apply' | 'restore';
 
@@ -53,21 +44,7 @@ function runChild(child: string, root: string, store: string, crashAt: number, m
   });
 }
 
-async function setUp(): Promise<{ base: string; root: string; store: string }> {
-  const base = await mkdtemp(join(tmpdir(), 'refine-bench-rename-'));
-  const root = join(base, 'project');
-  for (const [path, content] of Object.entries(preFiles)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return { base, root, store: join(base, 'store') };
-}
 
-async function state(root: string): Promise<Record<string, string | undefined>> {
-  const files: Record<string, string | undefined> = {};
-  for (const path of paths) files[path] = await readFile(join(root, path), 'utf8').catch(() => undefined);
-  return files;
-}
 
 const differing = (now: Record<string, string | undefined>, target: Record<string, string | undefined>) => paths.filter((path) => now[path] !== target[path]);
 
@@ -86,7 +63,7 @@ export interface RenameKillResult {
 export async function renameKillBench(child: string): Promise<RenameKillResult> {
   const result = { apply: { points: 0, kills: 0 }, restore: { points: 0, kills: 0 }, lost: 0, tempsLeft: 0 };
   for (const mode of ['apply', 'restore'] as const) {
-    const dry = await setUp();
+    const dry = await setUp('refine-bench-rename-');
     if (mode === 'restore') await runChild(child, dry.root, dry.store, 0, 'apply');
     const steps = await runChild(child, dry.root, dry.store, 0, mode);
     await rm(dry.base, { recursive: true, force: true });
@@ -96,7 +73,7 @@ export async function renameKillBench(child: string): Promise<RenameKillResult> 
     const choices = mode === 'apply' ? (['restore', 'rollForward'] as const) : (['restore'] as const);
     for (const crashAt of points) {
       for (const choice of choices) {
-        const { base, root, store } = await setUp();
+        const { base, root, store } = await setUp('refine-bench-rename-');
         try {
           if (mode === 'restore') await runChild(child, root, store, 0, 'apply');
           await runChild(child, root, store, crashAt, mode);

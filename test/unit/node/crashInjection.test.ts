@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../../src/loop/checkpoints';
 import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
-import type { Reviewer } from '../../../src/domain/ports';
-import { CRASH_SESSION, preFiles, roundEdits } from './crashChild';
+import { CRASH_SESSION, preFiles } from './crashChild';
+import { noConflicts, paths, postFiles, setUp, state } from './crashFixture';
 
 // Crash injection: a real child process applies a round and is killed with SIGKILL at
 // every step of the apply, several times per step. After each kill every file must be
@@ -17,15 +16,7 @@ import { CRASH_SESSION, preFiles, roundEdits } from './crashChild';
 
 const CHILD = join(__dirname, 'crashChild.js');
 const REPEATS = Number(process.env.REFINE_CRASH_REPEATS ?? 3);
-const paths = [...new Set([...Object.keys(preFiles), ...Object.keys(roundEdits)])];
-const postFiles: Record<string, string | undefined> = { ...preFiles };
-for (const [path, after] of Object.entries(roundEdits)) postFiles[path] = after ?? undefined;
 
-const noConflicts: Reviewer = {
-  review: () => Promise.reject(new Error('unexpected')),
-  afterTests: () => Promise.reject(new Error('unexpected')),
-  resolveConflict: (conflict) => Promise.reject(new Error(`unexpected conflict on ${conflict.path}: a file was in neither state`)),
-};
 const log = { info() {}, warn() {}, error() {} };
 
 function runChild(root: string, store: string, crashAt: number, mode: 'apply' | 'restore' = 'apply'): Promise<{ steps: string[]; killed: boolean; done: boolean }> {
@@ -59,27 +50,13 @@ function runChild(root: string, store: string, crashAt: number, mode: 'apply' | 
   });
 }
 
-async function setUp(): Promise<{ base: string; root: string; store: string }> {
-  const base = await mkdtemp(join(tmpdir(), 'refine-crash-'));
-  const root = join(base, 'project');
-  for (const [path, content] of Object.entries(preFiles)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return { base, root, store: join(base, 'store') };
-}
 
-async function state(root: string): Promise<Record<string, string | undefined>> {
-  const files: Record<string, string | undefined> = {};
-  for (const path of paths) files[path] = await readFile(join(root, path), 'utf8').catch(() => undefined);
-  return files;
-}
 
 const same = (a: Record<string, string | undefined>, b: Record<string, string | undefined>, path: string) => a[path] === b[path];
 
 test('crash injection: killed between every step of an apply, no file is ever lost', { timeout: 300_000 }, async (t) => {
   // A dry run counts the steps.
-  const dry = await setUp();
+  const dry = await setUp('refine-crash-');
   const full = await runChild(dry.root, dry.store, 0);
   await rm(dry.base, { recursive: true, force: true });
   assert.equal(full.done, true);
@@ -91,7 +68,7 @@ test('crash injection: killed between every step of an apply, no file is ever lo
   const recoveries = { restore: 0, rollForward: 0, checkpoint: 0, nothingJournaled: 0 };
   for (let crashAt = 1; crashAt <= full.steps.length; crashAt++) {
     for (let repeat = 0; repeat < REPEATS; repeat++) {
-      const { base, root, store: storeFolder } = await setUp();
+      const { base, root, store: storeFolder } = await setUp('refine-crash-');
       try {
         const child = await runChild(root, storeFolder, crashAt);
         assert.equal(child.killed, true);
@@ -144,7 +121,7 @@ test('crash injection: killed between every step of an apply, no file is ever lo
 });
 
 test('crash injection: killed between every step of a restore, running it again finishes it', { timeout: 300_000 }, async (t) => {
-  const dry = await setUp();
+  const dry = await setUp('refine-crash-');
   await runChild(dry.root, dry.store, 0, 'apply');
   const full = await runChild(dry.root, dry.store, 0, 'restore');
   assert.deepEqual(await state(dry.root), { ...preFiles, 'src/new/d.js': undefined });
@@ -156,7 +133,7 @@ test('crash injection: killed between every step of a restore, running it again 
   const repeats = Math.max(1, Math.floor(REPEATS / 3));
   for (let crashAt = 1; crashAt <= full.steps.length; crashAt++) {
     for (let repeat = 0; repeat < repeats; repeat++) {
-      const { base, root, store: storeFolder } = await setUp();
+      const { base, root, store: storeFolder } = await setUp('refine-crash-');
       try {
         await runChild(root, storeFolder, 0, 'apply');
         const child = await runChild(root, storeFolder, crashAt, 'restore');
