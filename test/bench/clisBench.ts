@@ -10,6 +10,8 @@ import { runCommand } from '../../src/node/process';
 import { anthropicMessages } from '../agentClis/anthropicProtocol';
 import { cartScript, claudeDialect, opencodeDialect, qwenDialect, type Dialect } from '../agentClis/cartScript';
 import { chatCompletions } from '../agentClis/chatProtocol';
+import { codexDialect, openaiResponses } from '../agentClis/codexProtocol';
+import { geminiDialect, geminiGenerateContent } from '../agentClis/geminiProtocol';
 import { installedCli } from '../agentClis/helpers';
 import { ModelServer, type Protocol } from '../agentClis/modelServer';
 
@@ -32,6 +34,9 @@ const cases: Case[] = [
   { id: 'claude-code', protocol: anthropicMessages, dialect: claudeDialect, baseUrl: (url) => url },
   { id: 'qwen-code', protocol: chatCompletions, dialect: qwenDialect, baseUrl: (url) => `${url}/v1`, model: 'bench-model' },
   { id: 'opencode', protocol: chatCompletions, dialect: opencodeDialect, baseUrl: (url) => `${url}/v1`, model: 'bench-model' },
+  // codex offers apply_patch only for a model it knows; gemini makes a router call without one.
+  { id: 'codex', protocol: openaiResponses, dialect: codexDialect, baseUrl: (url) => `${url}/v1`, model: 'gpt-5.5' },
+  { id: 'gemini-cli', protocol: geminiGenerateContent, dialect: geminiDialect, baseUrl: (url) => url, model: 'gemini-2.5-pro' },
 ];
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -49,9 +54,9 @@ function project(root: string, into: string): void {
   cpSync(join(root, 'test', 'fixtures', 'agent-clis', 'cart'), into, { recursive: true });
 }
 
-export async function runClisBench(root: string, runs: number): Promise<CliFigures[]> {
+export async function runClisBench(root: string, runs: number, only?: readonly string[]): Promise<CliFigures[]> {
   const figures: CliFigures[] = [];
-  for (const each of cases) {
+  for (const each of cases.filter((one) => !only || only.includes(one.id))) {
     let bin;
     try {
       bin = installedCli(each.id);
@@ -80,6 +85,7 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
   try {
     const workspace = mkdtempSync(join(base, 'workspace-'));
     project(root, workspace);
+    // The binary folder on PATH for both runs: codex starts its own sandbox helper by name.
     const presetEnv = { ...process.env, HOME: mkdtempSync(join(base, 'home-')), PATH: `${bin.binDir}:${process.env.PATH ?? ''}` };
     const foundStarted = Date.now();
     await findCli(agentCliPins[each.id], presetEnv);
@@ -99,7 +105,7 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
         writeFileSync(file.path, file.content);
       }
       const started = Date.now();
-      const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
+      const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home, PATH: presetEnv.PATH }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
       if (run >= 0) direct.push(Date.now() - started);
       if (result.exitCode !== 0) throw new Error(`${each.id} by hand exited ${result.exitCode}: ${result.outputTail}`);
 
