@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../src/loop/checkpoints';
 import { createFileWorkspace } from '../../src/node/fileWorkspace';
 import { createFileJournal, createFileSessionHistory } from '../../src/node/sessionStore';
 import { CRASH_SESSION, preFiles } from '../unit/node/crashChild';
-import { noConflicts, paths, postFiles, setUp, state } from '../unit/node/crashFixture';
+import { noConflicts, paths, postFiles, runCrashChild, setUp, state } from '../unit/node/crashFixture';
 
 // `npm run bench:reliability`'s deterministic pass: a real child process applies a round
 // (or restores its checkpoint) and is SIGKILLed at every rename point (each file renamed
@@ -17,32 +16,7 @@ const log = { info() {}, warn() {}, error() {} };
 
 type Mode = 'apply' | 'restore';
 
-/** Runs the crash child; at step `crashAt` (0: never) it pauses and is killed. Resolves with the step names it reported. */
-function runChild(child: string, root: string, store: string, crashAt: number, mode: Mode): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, root, store, String(crashAt), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const steps: string[] = [];
-    let buffered = '';
-    let stderr = '';
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line.startsWith('step ')) steps.push(line.split(' ').slice(2).join(' '));
-        if (line === 'paused') proc.kill('SIGKILL');
-      }
-    });
-    proc.on('error', reject);
-    proc.on('exit', (code, signal) => {
-      if (crashAt === 0 && code !== 0) reject(new Error(`the crash child failed (${code}): ${stderr}`));
-      else if (crashAt > 0 && signal !== 'SIGKILL') reject(new Error(`the crash child was not killed at step ${crashAt} (exit ${code}): ${stderr}`));
-      else resolve(steps);
-    });
-  });
-}
+const runChild = async (child: string, root: string, store: string, crashAt: number, mode: Mode): Promise<string[]> => (await runCrashChild(child, root, store, crashAt, mode)).steps;
 
 
 

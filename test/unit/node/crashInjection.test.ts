@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pendingJournals, recoverEntry, restoreCheckpoint } from '../../../src/loop/checkpoints';
 import { createFileJournal, createFileSessionHistory } from '../../../src/node/sessionStore';
 import { createFileWorkspace } from '../../../src/node/fileWorkspace';
 import { CRASH_SESSION, preFiles } from './crashChild';
-import { noConflicts, paths, postFiles, setUp, state } from './crashFixture';
+import { noConflicts, paths, postFiles, runCrashChild, setUp, state } from './crashFixture';
 
 // Crash injection: a real child process applies a round and is killed with SIGKILL at
 // every step of the apply, several times per step. After each kill every file must be
@@ -19,36 +18,7 @@ const REPEATS = Number(process.env.REFINE_CRASH_REPEATS ?? 3);
 
 const log = { info() {}, warn() {}, error() {} };
 
-function runChild(root: string, store: string, crashAt: number, mode: 'apply' | 'restore' = 'apply'): Promise<{ steps: string[]; killed: boolean; done: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, root, store, String(crashAt), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const steps: string[] = [];
-    let killed = false;
-    let done = false;
-    let buffered = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (line.startsWith('step ')) steps.push(line.split(' ').slice(2).join(' '));
-        if (line.startsWith('done ')) done = true;
-        if (line === 'paused') {
-          killed = child.kill('SIGKILL');
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (crashAt === 0 && code !== 0) reject(new Error(`child failed (${code}): ${stderr}`));
-      else if (crashAt > 0 && signal !== 'SIGKILL') reject(new Error(`child was not killed at step ${crashAt} (exit ${code}, ${signal}): ${stderr}`));
-      else resolve({ steps, killed, done });
-    });
-  });
-}
+const runChild = (root: string, store: string, crashAt: number, mode: 'apply' | 'restore' = 'apply') => runCrashChild(CHILD, root, store, crashAt, mode);
 
 
 
