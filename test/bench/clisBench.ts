@@ -98,6 +98,9 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
       const scratch = mkdtempSync(join(base, 'refine-loop-agent-'));
       const workdir = join(scratch, 'workdir');
       mkdirSync(workdir);
+      // A private temp folder, as the sandbox gives the preset (codex puts its sandbox helper there).
+      const tmp = join(scratch, 'tmp');
+      mkdirSync(tmp);
       project(root, workdir);
       const invocation = preset.invocation({ prompt: agentCliPrompt(request, []), workdir, scratch, home, maxTurns: 40, env: process.env, baseUrl: each.baseUrl(server.url), apiKey: 'sk-bench', ...(each.model ? { model: each.model } : {}) });
       for (const file of invocation.files) {
@@ -105,7 +108,7 @@ async function benchOne(root: string, each: Case, bin: { binary: string; binDir:
         writeFileSync(file.path, file.content);
       }
       const started = Date.now();
-      const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home, PATH: presetEnv.PATH }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
+      const result = await runCommand({ cwd: workdir, command: [bin.binary, ...invocation.args], timeoutMs: 300_000, baseEnv: { ...process.env, HOME: home, PATH: presetEnv.PATH, TMPDIR: tmp }, env: invocation.env, purpose: 'agent', ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}) });
       if (run >= 0) direct.push(Date.now() - started);
       if (result.exitCode !== 0) throw new Error(`${each.id} by hand exited ${result.exitCode}: ${result.outputTail}`);
 
