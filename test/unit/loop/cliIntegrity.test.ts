@@ -1,24 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { personEnv, runCliChild, type CliChildRun } from '../cliChild';
+import { repoRoot } from '../repoRoot';
 
 // End to end, as an unattended run would be: `refine-loop run --approve auto` with no
 // terminal (stdin closed or scripted), the real `command` provider running a scripted
 // agent that cheats, the real test runner through `npm test`. The agent's cheat never
 // ends `passed`, and without the person's yes the workspace keeps the original.
 
-function repoRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'test/fixtures/loop/cart'))) return dir;
-  return process.cwd();
-}
 const ROOT = repoRoot();
-const { NODE_TEST_CONTEXT: _ignored, ...cleanEnv } = process.env;
-const env = { ...cleanEnv, NODE_OPTIONS: '' };
-const CLI = join(__dirname, '../../../src/cli/main.js');
 
 /** A reply-mode agent that prints the same reply every round. */
 const agentSource = (reply: string) => `process.stdin.resume();\nprocess.stdin.on('end', () => process.stdout.write(${JSON.stringify(reply)}));\n`;
@@ -41,20 +35,9 @@ async function project(t: { after: (fn: () => Promise<void>) => void }, spec: bo
   return { base, root };
 }
 
-async function runCli(base: string, root: string, reply: string, answers: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCli(base: string, root: string, reply: string, answers: string): Promise<CliChildRun> {
   await writeFile(join(base, 'agent.js'), agentSource(reply));
-  const child = spawn(process.execPath, [CLI, 'run', '--task', 'Make the cart tests pass', '--root', root, '--test', 'npm test', '--approve', 'auto', '--max-rounds', '2', '--agent-command', `node ${JSON.stringify(join(base, 'agent.js'))}`], {
-    cwd: base,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(answers);
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr };
+  return runCliChild(['run', '--task', 'Make the cart tests pass', '--root', root, '--test', 'npm test', '--approve', 'auto', '--max-rounds', '2', '--agent-command', `node ${JSON.stringify(join(base, 'agent.js'))}`], { cwd: base, env: personEnv(), answers });
 }
 
 const lastLine = (text: string) => text.trimEnd().split('\n').at(-1) ?? '';

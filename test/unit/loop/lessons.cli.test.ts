@@ -1,43 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { askAboutLessons } from '../../../src/cli/lessons';
+import { personEnv, runCliChild, type CliChildRun } from '../cliChild';
+import { repoRoot } from '../repoRoot';
 
 // End to end through the compiled CLI: the real `command` provider running the scripted
 // agent of test/fixtures/loop (it logs each prompt it gets), the real test runner on the
 // cart fixture, the gates answered on stdin. Session 1 rejects with a reason and keeps
 // it as a lesson; session 2's first prompt carries it.
 
-function repoRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'test/fixtures/loop/agent.js'))) return dir;
-  return process.cwd();
-}
 const ROOT = repoRoot();
-const { NODE_TEST_CONTEXT: _ignored, ...cleanEnv } = process.env;
-const env = { ...cleanEnv, NODE_OPTIONS: '' };
-const CLI = join(__dirname, '../../../src/cli/main.js');
 const AGENT = join(ROOT, 'test/fixtures/loop/agent.js');
 const REASON = "Use the project's logger, never console.log";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string, answers = '', extraEnv: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(answers);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], cwd: string, answers = '', extraEnv: Record<string, string> = {}): Promise<CliChildRun> => runCliChild(args, { cwd, env: personEnv(extraEnv), answers });
 
 async function prompts(log: string): Promise<{ round: number; prompt: string }[]> {
   const text = await readFile(log, 'utf8').catch(() => '');
